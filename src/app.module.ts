@@ -1,0 +1,97 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { LoggerModule } from 'nestjs-pino';
+import { AuditModule } from './audit/audit.module.js';
+import { CommonModule } from './common/common.module.js';
+import { EtagInterceptor } from './common/etag.js';
+import { IdempotencyInterceptor } from './common/idempotency.interceptor.js';
+import { ProblemFilter } from './common/problem.filter.js';
+import { isAuthRoute, RateLimitGuard, RedisThrottlerStorage } from './common/rate-limit.js';
+import { RequestContextInterceptor } from './common/request-context.interceptor.js';
+import { validationPipe } from './common/validation.js';
+import {
+  appConfig,
+  authConfig,
+  databaseConfig,
+  rateLimitConfig,
+  type AppConfig,
+  type RateLimitConfig,
+} from './config/app.config.js';
+import { DatabaseModule } from './database/database.module.js';
+import { AuthGuard } from './identity/auth.guard.js';
+import { IdentityModule } from './identity/identity.module.js';
+import { OpsModule } from './ops/ops.module.js';
+
+const RATE_LIMIT_WINDOW_MS = 60_000;
+
+/** Log fields that never reach a log line. */
+export const REDACTED_LOG_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["idempotency-key"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.token',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.secret',
+  '*.*.password',
+  '*.*.token',
+  '*.*.secret',
+];
+
+@Module({
+  imports: [
+    ConfigModule.forRoot({
+      isGlobal: true,
+      ignoreEnvFile: true,
+      load: [appConfig, databaseConfig, rateLimitConfig, authConfig],
+    }),
+    LoggerModule.forRootAsync({
+      inject: [appConfig.KEY],
+      useFactory: (config: AppConfig) => ({
+        pinoHttp: {
+          level: config.logLevel,
+          // The request id was chosen by Fastify (see main.ts) and copied to this header.
+          genReqId: (req) => String(req.headers['x-request-id'] ?? ''),
+          customAttributeKeys: { reqId: 'requestId' },
+          redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
+          autoLogging: { ignore: (req) => req.url === '/health/live' || req.url === '/metrics' },
+          quietReqLogger: true,
+        },
+      }),
+    }),
+    ThrottlerModule.forRootAsync({
+      inject: [rateLimitConfig.KEY, RedisThrottlerStorage],
+      useFactory: (config: RateLimitConfig, redis: RedisThrottlerStorage | null) => ({
+        throttlers: [
+          {
+            name: 'default',
+            ttl: RATE_LIMIT_WINDOW_MS,
+            limit: (context) => (isAuthRoute(context) ? config.authPerMinute : config.perMinute),
+          },
+        ],
+        storage: redis ?? undefined,
+      }),
+    }),
+    DatabaseModule,
+    CommonModule,
+    OpsModule,
+    AuditModule,
+    IdentityModule,
+  ],
+  providers: [
+    { provide: APP_FILTER, useClass: ProblemFilter },
+    { provide: APP_PIPE, useValue: validationPipe },
+    // Guards run in this order: who is calling, then how often.
+    { provide: APP_GUARD, useExisting: AuthGuard },
+    { provide: APP_GUARD, useClass: RateLimitGuard },
+    // Interceptors nest in this order: context outermost, idempotency innermost.
+    { provide: APP_INTERCEPTOR, useClass: RequestContextInterceptor },
+    { provide: APP_INTERCEPTOR, useClass: EtagInterceptor },
+    { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+  ],
+})
+export class AppModule {}

@@ -1,0 +1,46 @@
+import { Global, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import {
+  authConfig,
+  rateLimitConfig,
+  type AuthConfig,
+  type RateLimitConfig,
+} from '../config/app.config.js';
+import { resolveJwtSecret } from '../config/jwt-secret.js';
+import { MetricsService } from '../ops/metrics.js';
+import { IdempotencyPurgeJob } from './idempotency-purge.job.js';
+import { IdempotencyRecordEntity } from './idempotency-record.entity.js';
+import { CursorCodec } from './pagination.js';
+import { RedisThrottlerStorage } from './rate-limit.js';
+
+export const JWT_SECRET = Symbol('JWT_SECRET');
+
+/** The HTTP kernel's shared services, available to every module. */
+@Global()
+@Module({
+  imports: [TypeOrmModule.forFeature([IdempotencyRecordEntity]), ScheduleModule.forRoot()],
+  providers: [
+    MetricsService,
+    IdempotencyPurgeJob,
+    {
+      provide: JWT_SECRET,
+      inject: [authConfig.KEY],
+      useFactory: (config: AuthConfig) => resolveJwtSecret(config.jwtSecret, config.dataDir),
+    },
+    {
+      // Cursors are signed with a key derived from the JWT secret, never the secret itself.
+      provide: CursorCodec,
+      inject: [JWT_SECRET],
+      useFactory: (secret: string) => new CursorCodec(`cursor:${secret}`),
+    },
+    {
+      provide: RedisThrottlerStorage,
+      inject: [rateLimitConfig.KEY],
+      useFactory: (config: RateLimitConfig) =>
+        config.redisUrl ? RedisThrottlerStorage.fromUrl(config.redisUrl) : null,
+    },
+  ],
+  exports: [MetricsService, CursorCodec, JWT_SECRET, RedisThrottlerStorage],
+})
+export class CommonModule {}

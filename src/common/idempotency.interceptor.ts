@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import {
+  Inject,
+  Injectable,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
+import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
+import { Reflector } from '@nestjs/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { from, lastValueFrom, type Observable } from 'rxjs';
+import { appConfig, type AppConfig } from '../config/app.config.js';
+import { TransactionHost } from '../database/transaction-host.js';
+import { newId } from '../database/uuid.js';
+import { canonicalJson } from './canonical-json.js';
+import { IdempotencyRecordEntity } from './idempotency-record.entity.js';
+import { CommonProblems } from './problem.js';
+import { RequestContext, type Principal } from './request-context.js';
+
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+export const REPLAYED_HEADER = 'Idempotent-Replayed';
+const MAX_KEY_LENGTH = 255;
+const HOUR_MS = 3_600_000;
+
+export function callerScope(principal: Principal | undefined, ip: string): string {
+  if (!principal) return `ip:${ip}`;
+  if (principal.type === 'token') return `token:${principal.tokenId}`;
+  if (principal.type === 'user') return `user:${principal.userId}`;
+  return `system:${principal.name}`;
+}
+
+/**
+ * `Idempotency-Key` on POST and PATCH (DESIGN §3). The handler runs inside a transaction that
+ * first takes a per-(caller, key) advisory lock (busy: 409, in flight) and looks for a stored
+ * response (same request: replayed; different request: 422). A new response is stored in that
+ * same transaction, so the effect and its record commit or vanish together. Errors are not
+ * stored: nothing happened, and a retry may succeed.
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  constructor(
+    private readonly tx: TransactionHost,
+    private readonly reflector: Reflector,
+    @Inject(appConfig.KEY) private readonly config: AppConfig,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const raw = request.headers[IDEMPOTENCY_HEADER];
+    if ((request.method !== 'POST' && request.method !== 'PATCH') || raw === undefined) {
+      return next.handle();
+    }
+    const key = Array.isArray(raw) ? raw[0] : raw;
+    if (!key || key.length > MAX_KEY_LENGTH) {
+      throw CommonProblems.malformedRequest(
+        `Idempotency-Key must be 1 to ${MAX_KEY_LENGTH} characters.`,
+      );
+    }
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    const caller = callerScope(RequestContext.current()?.principal, request.ip);
+    const requestHash = createHash('sha256')
+      .update(`${request.method} ${request.url}\n${canonicalJson(request.body ?? null)}`)
+      .digest('hex');
+    const status =
+      this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()) ??
+      (request.method === 'POST' ? 201 : 200);
+
+    return from(
+      this.tx.run(async (em) => {
+        const [{ locked }] = (await em.query(
+          'SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked',
+          [`${caller}\n${key}`],
+        )) as Array<{ locked: boolean }>;
+        if (!locked) throw CommonProblems.idempotencyInFlight();
+        const existing = await em.findOne(IdempotencyRecordEntity, {
+          where: { caller, key },
+          select: { id: true, requestHash: true, responseBody: true, expiresAt: true },
+        });
+        if (existing && existing.expiresAt.getTime() > Date.now()) {
+          if (existing.requestHash !== requestHash) throw CommonProblems.idempotencyKeyReused();
+          void reply.header(REPLAYED_HEADER, 'true');
+          return existing.responseBody;
+        }
+        const body = await lastValueFrom(next.handle(), { defaultValue: null });
+        if (existing) await em.delete(IdempotencyRecordEntity, { id: existing.id });
+        await em.insert(IdempotencyRecordEntity, {
+          id: newId(),
+          caller,
+          key,
+          requestHash,
+          responseStatus: status,
+          responseBody: body as never,
+          expiresAt: new Date(Date.now() + this.config.idempotencyTtlHours * HOUR_MS),
+        });
+        return body;
+      }),
+    );
+  }
+}

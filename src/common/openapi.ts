@@ -1,0 +1,124 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiResponse } from '@nestjs/swagger';
+import type { OpenAPIObject } from '@nestjs/swagger';
+import { problemCatalog } from './problem.js';
+
+export const PROBLEM_SCHEMA = 'Problem';
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Malformed request (JSON, parameter or header)',
+  401: 'Missing, expired or revoked credentials',
+  403: 'Your role or token scope does not allow this',
+  404: 'Not found (or in a workspace you are not a member of)',
+  409: 'Conflict with the current state',
+  412: 'If-Match does not match the current version',
+  413: 'Body too large',
+  415: 'Body is not JSON',
+  422: 'Validation failed (see `errors`)',
+  429: 'Rate limited (see Retry-After)',
+  500: 'Unexpected error',
+  503: 'Not ready',
+};
+
+const problemResponse = (status: number) =>
+  ApiResponse({
+    status,
+    description: STATUS_TEXT[status] ?? 'Problem',
+    content: {
+      'application/problem+json': { schema: { $ref: `#/components/schemas/${PROBLEM_SCHEMA}` } },
+    },
+  });
+
+/** Documents the problem responses a route can give, beyond the global 429 and 500. */
+export function ApiProblems(...statuses: number[]) {
+  return applyDecorators(...statuses.map(problemResponse));
+}
+
+/** An authenticated route: bearer scheme plus its 401. */
+export function ApiAuth() {
+  return applyDecorators(ApiBearerAuth(), problemResponse(401));
+}
+
+export function ApiIdempotencyKey() {
+  return ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      '1-255 characters. A retry with the same key and request gets the stored response with `Idempotent-Replayed: true` (24 h).',
+  });
+}
+
+export function ApiIfMatch() {
+  return applyDecorators(
+    ApiHeader({
+      name: 'If-Match',
+      required: false,
+      description: 'The ETag of the version you read; a different current version answers 412.',
+    }),
+    problemResponse(412),
+  );
+}
+
+/** Adds the Problem schema, the global error responses and the catalogue of problem types. */
+export function decorateOpenApi(document: OpenAPIObject): OpenAPIObject {
+  document.components ??= {};
+  document.components.schemas ??= {};
+  document.components.schemas[PROBLEM_SCHEMA] = {
+    type: 'object',
+    description: 'RFC 9457 problem details.',
+    required: ['type', 'title', 'status', 'detail', 'instance', 'requestId'],
+    properties: {
+      type: {
+        type: 'string',
+        format: 'uri',
+        enum: problemCatalog().map((k) => `https://workdeck.dev/problems/${k.code}`),
+      },
+      title: { type: 'string' },
+      status: { type: 'integer' },
+      detail: { type: 'string' },
+      instance: { type: 'string', description: 'The request path.' },
+      requestId: {
+        type: 'string',
+        description: 'Also in the X-Request-Id header and every log line.',
+      },
+      errors: {
+        type: 'array',
+        description: 'Field errors (422 only).',
+        items: {
+          type: 'object',
+          required: ['field', 'message'],
+          properties: { field: { type: 'string' }, message: { type: 'string' } },
+        },
+      },
+    },
+  };
+  const table = problemCatalog()
+    .map((k) => `| \`${k.code}\` | ${k.status} | ${k.title} | ${k.description} |`)
+    .join('\n');
+  document.info.description = `${document.info.description ?? ''}
+
+## Problem types
+Every error is \`application/problem+json\` (RFC 9457) with \`type\` = \`https://workdeck.dev/problems/<code>\`:
+
+| code | status | title | meaning |
+|---|---|---|---|
+${table}
+`;
+  for (const path of Object.values(document.paths)) {
+    for (const op of Object.values(path)) {
+      if (typeof op !== 'object' || op === null || !('responses' in op)) continue;
+      const responses = (op as { responses: Record<string, unknown> }).responses;
+      for (const status of [429, 500]) {
+        responses[String(status)] ??= {
+          description: STATUS_TEXT[status],
+          content: {
+            'application/problem+json': {
+              schema: { $ref: `#/components/schemas/${PROBLEM_SCHEMA}` },
+            },
+          },
+        };
+      }
+    }
+  }
+  return document;
+}

@@ -1,0 +1,187 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { applyDecorators, type Type } from '@nestjs/common';
+import {
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiProperty,
+  ApiPropertyOptional,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import { Type as ToType } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { CommonProblems } from './problem.js';
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 200;
+const CURSOR_MAC_BYTES = 12;
+const MAX_CURSOR_LENGTH = 1024;
+
+/** `?limit=&cursor=` on every list. */
+export class PageQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
+  @IsOptional()
+  @ToType(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'Opaque cursor from `nextCursor` of the previous page.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_CURSOR_LENGTH)
+  cursor?: string;
+}
+
+export interface Page<T> {
+  data: T[];
+  nextCursor: string | null;
+}
+
+export type CursorValues = Array<string | number | boolean | null>;
+
+/**
+ * Opaque keyset cursors: the sort-key values of the last row, base64url JSON, with an HMAC so
+ * that a cursor this API did not issue is refused (400) instead of silently misread.
+ */
+export class CursorCodec {
+  constructor(private readonly key: string) {}
+
+  encode(values: CursorValues): string {
+    const payload = Buffer.from(JSON.stringify(values)).toString('base64url');
+    return `${payload}.${this.mac(payload)}`;
+  }
+
+  decode(cursor: string, arity: number): CursorValues {
+    const [payload, mac] = cursor.split('.');
+    const expected = payload ? this.mac(payload) : '';
+    if (
+      !payload ||
+      !mac ||
+      mac.length !== expected.length ||
+      !timingSafeEqual(Buffer.from(mac), Buffer.from(expected))
+    ) {
+      throw CommonProblems.invalidCursor();
+    }
+    try {
+      const values: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+      if (Array.isArray(values) && values.length === arity) return values as CursorValues;
+    } catch {
+      // fall through: a cursor of another list, or of an older shape
+    }
+    throw CommonProblems.invalidCursor();
+  }
+
+  private mac(payload: string): string {
+    return createHmac('sha256', this.key)
+      .update(payload)
+      .digest()
+      .subarray(0, CURSOR_MAC_BYTES)
+      .toString('base64url');
+  }
+}
+
+/** One sort key of a keyset page: the SQL expression and the row's value for it. */
+export interface KeysetKey<R> {
+  column: string;
+  direction: 'ASC' | 'DESC';
+  value: (row: R) => string | number | boolean | null;
+}
+
+/**
+ * The WHERE fragment that continues after `values` in the order of `keys`, with named
+ * parameters. Uniform directions use a row comparison (one index range scan); mixed ones
+ * expand to the equivalent OR chain.
+ */
+export function keysetWhere<R>(
+  keys: KeysetKey<R>[],
+  values: CursorValues,
+): { sql: string; params: Record<string, unknown> } {
+  const name = (i: number) => `ks${i}`;
+  const params = Object.fromEntries(values.map((v, i) => [name(i), v]));
+  const uniform = keys.every((k) => k.direction === keys[0].direction);
+  if (uniform) {
+    const op = keys[0].direction === 'ASC' ? '>' : '<';
+    const sql = `(${keys.map((k) => k.column).join(', ')}) ${op} (${keys.map((_, i) => `:${name(i)}`).join(', ')})`;
+    return { sql, params };
+  }
+  const ors = keys.map((k, i) => {
+    const eqs = keys.slice(0, i).map((prev, j) => `${prev.column} = :${name(j)}`);
+    const op = k.direction === 'ASC' ? '>' : '<';
+    return `(${[...eqs, `${k.column} ${op} :${name(i)}`].join(' AND ')})`;
+  });
+  return { sql: `(${ors.join(' OR ')})`, params };
+}
+
+/** Cuts the `limit + 1` rows fetched into a page and the cursor of its last row. */
+export function toPage<R, T>(
+  rows: R[],
+  limit: number,
+  keys: KeysetKey<R>[],
+  codec: CursorCodec,
+  map: (row: R) => T,
+): Page<T> {
+  const hasMore = rows.length > limit;
+  const pageRows = hasMore ? rows.slice(0, limit) : rows;
+  const last = pageRows[pageRows.length - 1];
+  return {
+    data: pageRows.map(map),
+    nextCursor: hasMore && last ? codec.encode(keys.map((k) => k.value(last))) : null,
+  };
+}
+
+export interface PageRequest {
+  limit?: number;
+  cursor?: string;
+}
+
+/**
+ * Runs a keyset page of `qb`: continues after the cursor, orders by `keys`, fetches one row
+ * more than the page to know whether another follows. No OFFSET, ever.
+ */
+export async function paginate<E extends ObjectLiteral, T>(
+  qb: SelectQueryBuilder<E>,
+  page: PageRequest,
+  keys: KeysetKey<E>[],
+  codec: CursorCodec,
+  map: (row: E) => T,
+): Promise<Page<T>> {
+  const limit = page.limit ?? DEFAULT_PAGE_SIZE;
+  if (page.cursor) {
+    const { sql, params } = keysetWhere(keys, codec.decode(page.cursor, keys.length));
+    qb.andWhere(sql, params);
+  }
+  keys.forEach((k, i) =>
+    i === 0 ? qb.orderBy(k.column, k.direction) : qb.addOrderBy(k.column, k.direction),
+  );
+  const rows = await qb.limit(limit + 1).getMany();
+  return toPage(rows, limit, keys, codec, map);
+}
+
+/** Swagger: `{ data: Item[], nextCursor }` for a list route. */
+export function ApiPage<T extends Type<unknown>>(item: T, description?: string) {
+  return applyDecorators(
+    ApiExtraModels(item),
+    ApiOkResponse({
+      description,
+      schema: {
+        type: 'object',
+        required: ['data', 'nextCursor'],
+        properties: {
+          data: { type: 'array', items: { $ref: getSchemaPath(item) } },
+          nextCursor: {
+            type: 'string',
+            nullable: true,
+            description: 'Pass as `cursor` for the next page; null on the last page.',
+          },
+        },
+      },
+    }),
+  );
+}
+
+export class PageMetaDto {
+  @ApiProperty({ nullable: true, type: String })
+  nextCursor: string | null;
+}

@@ -1,0 +1,96 @@
+import { Injectable, type ExecutionContext, type OnModuleDestroy } from '@nestjs/common';
+import { ThrottlerGuard, type ThrottlerStorage } from '@nestjs/throttler';
+import type { ThrottlerLimitDetail } from '@nestjs/throttler';
+import { Redis } from 'ioredis';
+import type { AuthenticatedRequest } from './auth.decorators.js';
+import { CommonProblems } from './problem.js';
+
+export const AUTH_THROTTLED_ROUTES = new Set(['/v1/auth/register', '/v1/auth/login']);
+
+export function isAuthRoute(context: ExecutionContext): boolean {
+  const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+  return AUTH_THROTTLED_ROUTES.has(request.routeOptions.url ?? '');
+}
+
+/**
+ * The throttler with the IETF `RateLimit-*` header names, a problem body for 429, and callers
+ * tracked by token or user when authenticated (by IP otherwise, and always on register/login).
+ */
+@Injectable()
+export class RateLimitGuard extends ThrottlerGuard {
+  protected override headerPrefix = 'RateLimit';
+
+  protected override async getTracker(req: Record<string, unknown>): Promise<string> {
+    const request = req as unknown as AuthenticatedRequest;
+    const principal = request.principal;
+    if (AUTH_THROTTLED_ROUTES.has(request.routeOptions.url ?? '') || !principal)
+      return `ip:${request.ip}`;
+    if (principal.type === 'token') return `token:${principal.tokenId}`;
+    if (principal.type === 'user') return `user:${principal.userId}`;
+    return `system:${principal.name}`;
+  }
+
+  protected override async throwThrottlingException(
+    _context: ExecutionContext,
+    detail: ThrottlerLimitDetail,
+  ): Promise<void> {
+    const retryAfter = Math.max(1, Math.ceil(detail.timeToBlockExpire || detail.timeToExpire));
+    throw CommonProblems.rateLimited(
+      `Limit of ${detail.limit} requests per window reached; retry in ${retryAfter} s.`,
+      {
+        headers: { 'Retry-After': String(retryAfter) },
+      },
+    );
+  }
+}
+
+/** Fixed-window counters in Redis, so limits hold across app instances. */
+export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleDestroy {
+  private static readonly SCRIPT = `
+local hits = redis.call('INCR', KEYS[1])
+if hits == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+local blocked = 0
+if hits > tonumber(ARGV[2]) then
+  blocked = 1
+  if tonumber(ARGV[3]) > 0 and redis.call('EXISTS', KEYS[2]) == 0 then
+    redis.call('SET', KEYS[2], 1, 'PX', ARGV[3])
+  end
+end
+local blockTtl = redis.call('PTTL', KEYS[2])
+return {hits, ttl, blocked, blockTtl}`;
+
+  constructor(private readonly redis: Redis) {}
+
+  static fromUrl(url: string): RedisThrottlerStorage {
+    return new RedisThrottlerStorage(
+      new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false }),
+    );
+  }
+
+  async increment(key: string, ttl: number, limit: number, blockDuration: number, name: string) {
+    const [hits, ttlMs, blocked, blockTtlMs] = (await this.redis.eval(
+      RedisThrottlerStorage.SCRIPT,
+      2,
+      `workdeck:rl:${name}:${key}`,
+      `workdeck:rl:${name}:${key}:blocked`,
+      String(ttl),
+      String(limit),
+      String(blockDuration),
+    )) as [number, number, number, number];
+    return {
+      totalHits: hits,
+      timeToExpire: Math.ceil(Math.max(ttlMs, 0) / 1000),
+      isBlocked: blocked === 1,
+      timeToBlockExpire: Math.ceil(Math.max(blockTtlMs, 0) / 1000),
+    };
+  }
+
+  get client(): Redis {
+    return this.redis;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.redis.quit().catch(() => undefined);
+  }
+}

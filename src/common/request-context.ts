@@ -1,0 +1,32 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** Who is calling: a user with an access token, a user's API token, or the system itself. */
+export type Principal =
+  | { type: 'user'; userId: string }
+  | { type: 'token'; userId: string; tokenId: string; scopes: ApiTokenScope[] }
+  | { type: 'system'; name: string };
+
+export const API_TOKEN_SCOPES = ['read', 'write', 'admin'] as const;
+export type ApiTokenScope = (typeof API_TOKEN_SCOPES)[number];
+
+export interface RequestMeta {
+  requestId: string;
+  ip?: string;
+  userAgent?: string;
+  principal?: Principal;
+}
+
+const storage = new AsyncLocalStorage<RequestMeta>();
+
+/**
+ * Per-request metadata (request id, caller, ip, user agent) for code far from the controller,
+ * chiefly the audit log. Outside a request (scheduler, scripts) it is empty.
+ */
+export const RequestContext = {
+  run<T>(meta: RequestMeta, fn: () => T): T {
+    return storage.run(meta, fn);
+  },
+  current(): RequestMeta | undefined {
+    return storage.getStore();
+  },
+};

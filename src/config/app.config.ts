@@ -1,0 +1,50 @@
+import { registerAs, type ConfigType } from '@nestjs/config';
+import { validateEnv } from './env.schema.js';
+
+/** Typed configuration namespaces, read once from the validated environment. */
+export const appConfig = registerAs('app', () => {
+  const env = validateEnv(process.env);
+  return {
+    nodeEnv: env.NODE_ENV,
+    port: env.PORT,
+    host: env.HOST,
+    logLevel: env.LOG_LEVEL,
+    corsOrigins: env.CORS_ORIGINS.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+    bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+    idempotencyTtlHours: env.IDEMPOTENCY_TTL_HOURS,
+    webhookAllowPrivateTargets: env.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+  };
+});
+
+export const databaseConfig = registerAs('database', () => {
+  const env = validateEnv(process.env);
+  return {
+    url: env.DATABASE_URL,
+    dataDir: env.DATA_DIR,
+    poolSize: env.DB_POOL_SIZE,
+    statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
+    migrationsRun: env.MIGRATIONS_RUN,
+  };
+});
+
+export const rateLimitConfig = registerAs('rateLimit', () => {
+  const env = validateEnv(process.env);
+  return {
+    perMinute: env.RATE_LIMIT_PER_MINUTE,
+    authPerMinute: env.AUTH_RATE_LIMIT_PER_MINUTE,
+    redisUrl: env.REDIS_URL,
+  };
+});
+
+export const authConfig = registerAs('auth', () => {
+  const env = validateEnv(process.env);
+  return { jwtSecret: env.JWT_SECRET, dataDir: env.DATA_DIR };
+});
+
+export type AppConfig = ConfigType<typeof appConfig>;
+export type DatabaseConfig = ConfigType<typeof databaseConfig>;
+export type RateLimitConfig = ConfigType<typeof rateLimitConfig>;
+export type AuthConfig = ConfigType<typeof authConfig>;

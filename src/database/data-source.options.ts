@@ -1,0 +1,49 @@
+import { resolve } from 'node:path';
+import type { DataSourceOptions, MixedList } from 'typeorm';
+import { SnakeNamingStrategy } from './snake-naming.strategy.js';
+import { pgliteDriver } from './pglite-pool.js';
+
+export interface DatabaseSettings {
+  url?: string;
+  dataDir: string;
+  poolSize: number;
+  statementTimeoutMs: number;
+}
+
+/** The embedded database lives in DATA_DIR/pgdata; `memory://` keeps it in memory (tests). */
+export function pgliteDataDir(dataDir: string): string {
+  return dataDir.startsWith('memory://') ? dataDir : resolve(dataDir, 'pgdata');
+}
+
+/**
+ * Data-source options for either engine: a real PostgreSQL server through a `pg` pool when a
+ * URL is given, otherwise embedded PGlite. Both run the same migrations; `synchronize` is off.
+ */
+export function dataSourceOptions(
+  settings: DatabaseSettings,
+  extra: { entities?: MixedList<string | Function>; migrations?: MixedList<string | Function> },
+): DataSourceOptions {
+  const common = {
+    type: 'postgres' as const,
+    synchronize: false,
+    migrationsRun: false,
+    migrationsTableName: 'typeorm_migrations',
+    namingStrategy: new SnakeNamingStrategy(),
+    entities: extra.entities ?? [],
+    migrations: extra.migrations ?? [],
+  };
+  if (settings.url) {
+    return {
+      ...common,
+      url: settings.url,
+      poolSize: settings.poolSize,
+      applicationName: 'workdeck',
+      extra: {
+        max: settings.poolSize,
+        statement_timeout: settings.statementTimeoutMs || undefined,
+        connectionTimeoutMillis: 5000,
+      },
+    };
+  }
+  return { ...common, driver: pgliteDriver(pgliteDataDir(settings.dataDir)), poolSize: 1 };
+}

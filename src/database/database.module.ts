@@ -1,0 +1,27 @@
+import { Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { migrations } from '../../migrations/index.js';
+import { databaseConfig, type DatabaseConfig } from '../config/app.config.js';
+import { dataSourceOptions } from './data-source.options.js';
+import { TransactionHost } from './transaction-host.js';
+
+/** The one data source (pg pool or embedded PGlite) and the transaction helper. */
+@Global()
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [databaseConfig.KEY],
+      useFactory: (config: DatabaseConfig) => ({
+        ...dataSourceOptions(config, { migrations }),
+        autoLoadEntities: true,
+        migrationsRun: config.migrationsRun,
+        migrationsTransactionMode: 'each' as const,
+        retryAttempts: 3,
+        retryDelay: 1000,
+      }),
+    }),
+  ],
+  providers: [TransactionHost],
+  exports: [TransactionHost],
+})
+export class DatabaseModule {}
