@@ -18,7 +18,9 @@ const usage = 'usage: migrations.mjs generate <PascalName> | run | revert | chec
 if (!['generate', 'run', 'revert', 'check'].includes(command)) fail(usage);
 if (command === 'generate' && !/^[A-Z][A-Za-z0-9]*$/.test(name ?? '')) fail(`${usage}\n<PascalName> like AddCardLabels`);
 
-execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+if (process.env.MIGRATIONS_SKIP_BUILD !== 'true') {
+  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+}
 
 const load = (p) => import(pathToFileURL(join(root, 'dist', p)).href);
 const { DataSource } = await import('typeorm');

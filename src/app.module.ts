@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Module, RequestMethod } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
@@ -52,6 +52,7 @@ export const REDACTED_LOG_PATHS = [
     LoggerModule.forRootAsync({
       inject: [appConfig.KEY],
       useFactory: (config: AppConfig) => ({
+        forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
         pinoHttp: {
           level: config.logLevel,
           // The request id was chosen by Fastify (see main.ts) and copied to this header.
@@ -60,6 +61,14 @@ export const REDACTED_LOG_PATHS = [
           redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
           autoLogging: { ignore: (req) => req.url === '/health/live' || req.url === '/metrics' },
           quietReqLogger: true,
+          serializers: {
+            req: (req: { id: string; method: string; url: string }) => ({
+              id: req.id,
+              method: req.method,
+              url: req.url,
+            }),
+            res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+          },
         },
       }),
     }),
