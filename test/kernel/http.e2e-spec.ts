@@ -1,6 +1,6 @@
-import { startApp, type TestApp } from './support/app.js';
-import { client, expectProblem, type Client } from './support/http.js';
-import { registerUser } from './support/factories.js';
+import { startApp, type TestApp } from '../support/app.js';
+import { client, expectProblem, type Client } from '../support/http.js';
+import { registerUser } from '../support/factories.js';
 
 describe('HTTP kernel', () => {
   let app: TestApp;
