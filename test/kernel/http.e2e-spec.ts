@@ -132,6 +132,10 @@ describe('HTTP kernel', () => {
         });
       }
     }
+    const wsParam = doc.paths['/v1/workspaces/{workspaceId}'].get.parameters.find(
+      (p: any) => p.name === 'workspaceId',
+    );
+    expect(wsParam.schema.format).toBe('uuid');
     const ui = await api.get('/docs');
     expect(ui.status).toBe(200);
     expect(ui.text).toContain('swagger');
