@@ -19,12 +19,7 @@ export type ActorType = (typeof ACTOR_TYPES)[number];
 @Index('ix_audit_events_workspace_time', ['workspaceId', 'occurredAt', 'seq'])
 @Index('ix_audit_events_workspace_actor', ['workspaceId', 'actorId', 'occurredAt', 'seq'])
 @Index('ix_audit_events_workspace_entity', ['workspaceId', 'entityId', 'occurredAt', 'seq'])
-@Index('ix_audit_events_workspace_entity_type', [
-  'workspaceId',
-  'entityType',
-  'occurredAt',
-  'seq',
-])
+@Index('ix_audit_events_workspace_entity_type', ['workspaceId', 'entityType', 'occurredAt', 'seq'])
 @Index('ix_audit_events_workspace_action', { synchronize: false })
 // Account-level events only (few rows): the /v1/me list, newest first.
 @Index('ix_audit_events_account_time', ['chainKey', 'occurredAt', 'seq'], {

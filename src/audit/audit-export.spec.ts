@@ -42,9 +42,7 @@ describe('CSV export', () => {
     );
     const row = csvRow(EVENT);
     expect(row.endsWith('\r\n')).toBe(true);
-    expect(row).toContain(
-      '"{""title"":{""from"":""a, \\""b\\"""",""to"":""line1\\nline2""}}"',
-    );
+    expect(row).toContain('"{""title"":{""from"":""a, \\""b\\"""",""to"":""line1\\nline2""}}"');
     expect(row).toContain(`"'=HYPERLINK(""http://evil"")"`);
   });
 });

@@ -69,7 +69,10 @@ export class AuditLogService {
   }
 
   /** The caller's own account-level events (sign-ins, sessions, API tokens). */
-  listMine(principal: Principal, query: ListAuditEventsQueryDto): Promise<Page<AuditEventResponseDto>> {
+  listMine(
+    principal: Principal,
+    query: ListAuditEventsQueryDto,
+  ): Promise<Page<AuditEventResponseDto>> {
     const chainKey = accountChainKey(principalUserId(principal));
     const qb = applyFilters(accountEvents(this.tx.manager, chainKey), filtersOf(query));
     return paginate(qb, query, NEWEST_FIRST, this.cursors, toAuditEventResponse);

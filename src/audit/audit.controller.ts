@@ -1,11 +1,5 @@
 import { Controller, Get, Query, StreamableFile } from '@nestjs/common';
-import {
-  ApiExtraModels,
-  ApiOkResponse,
-  ApiOperation,
-  ApiProduces,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../common/auth.decorators.js';
 import { ApiAuth, ApiProblems } from '../common/openapi.js';
 import { ApiPage, type Page } from '../common/pagination.js';

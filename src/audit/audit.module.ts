@@ -12,9 +12,7 @@ import { OutboxService } from './outbox.service.js';
  * log need workspace access checks and live in AuditLogModule.
  */
 @Module({
-  imports: [
-    TypeOrmModule.forFeature([AuditEventEntity, AuditChainHeadEntity, OutboxCursorEntity]),
-  ],
+  imports: [TypeOrmModule.forFeature([AuditEventEntity, AuditChainHeadEntity, OutboxCursorEntity])],
   providers: [AuditService, OutboxService],
   exports: [AuditService, OutboxService],
 })

@@ -119,7 +119,8 @@ export function exportBatch(
   const param = (value: unknown): string => `$${params.push(value)}`;
   if (range.from) where.push(`e.occurred_at >= ${param(range.from)}`);
   if (range.to) where.push(`e.occurred_at < ${param(range.to)}`);
-  if (after) where.push(`(e.occurred_at, e.seq) > (${param(after.occurredAt)}, ${param(after.seq)})`);
+  if (after)
+    where.push(`(e.occurred_at, e.seq) > (${param(after.occurredAt)}, ${param(after.seq)})`);
   return em.query(
     `SELECT ${EVENT_COLUMNS} FROM audit_events e WHERE ${where.join(' AND ')}
       ORDER BY e.occurred_at, e.seq LIMIT $3`,

@@ -69,7 +69,8 @@ export class ChainVerifier {
   /** The verdict once the reader ran out of events (or `done` said stop). */
   result(): ChainVerification {
     // Fewer events than the tip says: the newest ones are missing.
-    const brokenAt = this.brokenAt ?? (this.expectedSeq <= this.tipSeq ? this.expectedSeq : undefined);
+    const brokenAt =
+      this.brokenAt ?? (this.expectedSeq <= this.tipSeq ? this.expectedSeq : undefined);
     return brokenAt === undefined
       ? { ok: true, checked: this.intact }
       : { ok: false, checked: this.intact, firstBrokenSeq: Number(brokenAt) };

@@ -46,6 +46,7 @@ export function redactChanges(changes: Changes): Changes {
 }
 
 /** U+0000 and lone surrogates: valid in a JS string, refused by PostgreSQL's jsonb. */
+// eslint-disable-next-line no-control-regex -- matching U+0000 is the point
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const REPLACEMENT_CHARACTER = '\uFFFD';
 

@@ -55,7 +55,9 @@ export class OutboxService {
     assertConsumer(consumer);
     const limit = Math.min(Math.max(1, options.limit ?? OUTBOX_DEFAULT_BATCH), OUTBOX_MAX_BATCH);
     const params: unknown[] = [consumer, limit];
-    const onlyChains = options.chainKeys ? `AND h.chain_key = ANY($${params.push(options.chainKeys)}::varchar[])` : '';
+    const onlyChains = options.chainKeys
+      ? `AND h.chain_key = ANY($${params.push(options.chainKeys)}::varchar[])`
+      : '';
     if (options.chainKeys?.length === 0) return [];
     const rows = (await this.tx.manager.query(
       `WITH lagging AS (

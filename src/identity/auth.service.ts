@@ -73,16 +73,22 @@ export class AuthService {
     const ok = await verifyPassword(user?.passwordHash ?? (await decoyHash()), password);
     if (!user || !ok) {
       if (user) {
-        await this.tx.run((em) =>
-          this.audit.record(em, {
-            workspaceId: null,
-            userId: user.id,
-            action: 'user.login_failed',
-            entityType: 'user',
-            entityId: user.id,
-            actor: { type: 'system', name: 'auth' },
-          }),
-        );
+        const recordFailure = async (): Promise<void> => {
+          await this.tx.run((em) =>
+            this.audit.record(em, {
+              workspaceId: null,
+              userId: user.id,
+              action: 'user.login_failed',
+              entityType: 'user',
+              entityId: user.id,
+              actor: { type: 'system', name: 'auth' },
+            }),
+          );
+        };
+        // The attempt fails, and so does a request-wide transaction around it (Idempotency-Key):
+        // record the failure after that one rolled back, or it would vanish with it.
+        if (this.tx.active) this.tx.afterCompletion(recordFailure);
+        else await recordFailure();
       }
       throw IdentityProblems.invalidCredentials();
     }

@@ -8,7 +8,8 @@ import { ACTOR_TYPES, type ActorType } from '../audit-event.entity.js';
 /** `card.created` (exact) or `card.*` (every action starting with `card.`). */
 export const ACTION_FILTER_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*\.(\*|[a-z][a-z0-9_]*)$/;
 /** A calendar date (UTC midnight) or a date-time with `Z` or an explicit offset. */
-const TIMESTAMP_PATTERN = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+const TIMESTAMP_PATTERN =
+  /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
 function OptionalTimestamp(description: string) {
   return applyDecorators(
@@ -145,7 +146,8 @@ export class AuditEventResponseDto {
 
   @ApiProperty({
     format: 'date-time',
-    description: 'ISO 8601 UTC with milliseconds; never earlier than the previous event of the chain.',
+    description:
+      'ISO 8601 UTC with milliseconds; never earlier than the previous event of the chain.',
   })
   occurredAt: string;
 
