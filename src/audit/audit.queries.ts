@@ -127,3 +127,38 @@ export function exportBatch(
     params,
   ) as Promise<StoredEvent[]>;
 }
+
+/**
+ * The outbox's next batch for a consumer: the chains whose committed tip is past the
+ * consumer's cursor (least recently served first), and their next events in seq order. One
+ * statement, so heads and events come from one snapshot. Without `chainKeys` it reads every
+ * chain head (O(chains), about 10 ms for 20,000 chains); with them, index lookups only.
+ */
+export function outboxBatch(
+  em: EntityManager,
+  consumer: string,
+  limit: number,
+  chainKeys?: string[],
+): Promise<StoredEvent[]> {
+  const params: unknown[] = [consumer, limit];
+  const onlyChains = chainKeys
+    ? `AND h.chain_key = ANY($${params.push(chainKeys)}::varchar[])`
+    : '';
+  return em.query(
+    `WITH lagging AS (
+       SELECT h.chain_key, COALESCE(c.last_seq, 0) AS after, c.updated_at
+         FROM audit_chain_heads h
+         LEFT JOIN outbox_cursors c ON c.consumer = $1 AND c.chain_key = h.chain_key
+        WHERE h.last_seq > COALESCE(c.last_seq, 0) ${onlyChains}
+        ORDER BY c.updated_at ASC NULLS FIRST, h.chain_key
+        LIMIT $2)
+     SELECT ev.* FROM lagging l
+     CROSS JOIN LATERAL (
+       SELECT ${EVENT_COLUMNS} FROM audit_events e
+        WHERE e.chain_key = l.chain_key AND e.seq > l.after
+        ORDER BY e.seq LIMIT $2) ev
+     ORDER BY l.updated_at ASC NULLS FIRST, l.chain_key, ev.seq
+     LIMIT $2`,
+    params,
+  ) as Promise<StoredEvent[]>;
+}

@@ -24,6 +24,8 @@ export interface AuditEventInput {
 
 /** `<entity>.<verb>` in snake_case segments: `card.moved`, `member.role_changed`. */
 export const ACTION_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
+/** `card`, `member`, `api_token`: what the `entityType` filter accepts. */
+export const ENTITY_TYPE_PATTERN = /^[a-z][a-z0-9_]*$/;
 const MAX_USER_AGENT_LENGTH = 512;
 
 export const workspaceChainKey = (workspaceId: string): string => `ws:${workspaceId}`;
@@ -61,6 +63,9 @@ export class AuditService {
     }
     if (!ACTION_PATTERN.test(input.action)) {
       throw new Error(`audit action ${input.action} is not <entity>.<verb> in snake_case`);
+    }
+    if (!ENTITY_TYPE_PATTERN.test(input.entityType)) {
+      throw new Error(`audit entity type ${input.entityType} is not snake_case`);
     }
     if (!em.queryRunner?.isTransactionActive) {
       // Outside a transaction the head lock would end with the statement: chains could fork.

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { TransactionHost } from '../database/transaction-host.js';
 import { toAuditEventResponse } from './audit.mappers.js';
-import type { StoredEvent } from './chain-verifier.js';
+import { outboxBatch } from './audit.queries.js';
 import type { AuditEventResponseDto } from './dto/audit-event.dto.js';
 
 export const OUTBOX_DEFAULT_BATCH = 100;
@@ -53,34 +53,9 @@ export class OutboxService {
   /** The next events after the consumer's cursors; reading again without acknowledging repeats them. */
   async read(consumer: string, options: OutboxReadOptions = {}): Promise<OutboxEvent[]> {
     assertConsumer(consumer);
-    const limit = Math.min(Math.max(1, options.limit ?? OUTBOX_DEFAULT_BATCH), OUTBOX_MAX_BATCH);
-    const params: unknown[] = [consumer, limit];
-    const onlyChains = options.chainKeys
-      ? `AND h.chain_key = ANY($${params.push(options.chainKeys)}::varchar[])`
-      : '';
     if (options.chainKeys?.length === 0) return [];
-    const rows = (await this.tx.manager.query(
-      `WITH lagging AS (
-         SELECT h.chain_key, COALESCE(c.last_seq, 0) AS after, c.updated_at
-           FROM audit_chain_heads h
-           LEFT JOIN outbox_cursors c ON c.consumer = $1 AND c.chain_key = h.chain_key
-          WHERE h.last_seq > COALESCE(c.last_seq, 0) ${onlyChains}
-          ORDER BY c.updated_at ASC NULLS FIRST, h.chain_key
-          LIMIT $2)
-       SELECT ev.* FROM lagging l
-       CROSS JOIN LATERAL (
-         SELECT e.id, e.workspace_id AS "workspaceId", e.chain_key AS "chainKey", e.seq,
-                e.actor_type AS "actorType", e.actor_id AS "actorId", e.action,
-                e.entity_type AS "entityType", e.entity_id AS "entityId", e.changes,
-                e.request_id AS "requestId", e.ip, e.user_agent AS "userAgent",
-                e.occurred_at AS "occurredAt", e.prev_hash AS "prevHash", e.hash
-           FROM audit_events e
-          WHERE e.chain_key = l.chain_key AND e.seq > l.after
-          ORDER BY e.seq LIMIT $2) ev
-       ORDER BY l.updated_at ASC NULLS FIRST, l.chain_key, ev.seq
-       LIMIT $2`,
-      params,
-    )) as StoredEvent[];
+    const limit = Math.min(Math.max(1, options.limit ?? OUTBOX_DEFAULT_BATCH), OUTBOX_MAX_BATCH);
+    const rows = await outboxBatch(this.tx.manager, consumer, limit, options.chainKeys);
     return rows.map(toAuditEventResponse);
   }
 
@@ -92,7 +67,11 @@ export class OutboxService {
   async acknowledge(consumer: string, events: readonly OutboxAck[]): Promise<void> {
     assertConsumer(consumer);
     const byChain = new Map<string, number[]>();
-    for (const e of events) byChain.set(e.chainKey, [...(byChain.get(e.chainKey) ?? []), e.seq]);
+    for (const e of events) {
+      const seqs = byChain.get(e.chainKey) ?? [];
+      seqs.push(e.seq);
+      byChain.set(e.chainKey, seqs);
+    }
     if (byChain.size === 0) return;
     await this.tx.run(async (em) => {
       // A stable order, so two acknowledgements of overlapping chains cannot deadlock.
@@ -150,6 +129,7 @@ export class OutboxService {
 
   /** The last acknowledged seq of a chain for a consumer (0: nothing yet). */
   async position(consumer: string, chainKey: string): Promise<number> {
+    assertConsumer(consumer);
     const [row] = (await this.tx.manager.query(
       'SELECT last_seq FROM outbox_cursors WHERE consumer = $1 AND chain_key = $2',
       [consumer, chainKey],

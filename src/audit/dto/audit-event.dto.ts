@@ -4,6 +4,7 @@ import { IsIn, IsISO8601, IsOptional, IsString, Length, Matches } from 'class-va
 import { PageQueryDto } from '../../common/pagination.js';
 import { OptionalUuid } from '../../common/validation.js';
 import { ACTOR_TYPES, type ActorType } from '../audit-event.entity.js';
+import { ENTITY_TYPE_PATTERN } from '../audit.service.js';
 
 /** `card.created` (exact) or `card.*` (every action starting with `card.`). */
 export const ACTION_FILTER_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*\.(\*|[a-z][a-z0-9_]*)$/;
@@ -59,7 +60,7 @@ export class ListAuditEventsQueryDto extends PageQueryDto {
   @IsOptional()
   @IsString()
   @Length(1, 50)
-  @Matches(/^[a-z][a-z0-9_]*$/, { message: 'entityType must be lowercase snake_case' })
+  @Matches(ENTITY_TYPE_PATTERN, { message: 'entityType must be lowercase snake_case' })
   entityType?: string;
 
   @OptionalUuid('Only events about this entity.')
