@@ -3,6 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { LoggerModule } from 'nestjs-pino';
+import { AuditLogModule } from './audit/audit-log.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { CommonModule } from './common/common.module.js';
 import { EtagInterceptor } from './common/etag.js';
@@ -90,6 +91,7 @@ export const REDACTED_LOG_PATHS = [
     OpsModule,
     AuditModule,
     IdentityModule,
+    AuditLogModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: ProblemFilter },
