@@ -145,6 +145,16 @@ describe('identity: personal API tokens', () => {
     );
   });
 
+  it('does not replay a token creation: each request makes its own token, never stored in clear', async () => {
+    const user = await registerUser(api);
+    const o = { token: user.accessToken, headers: { 'idempotency-key': 'token-once' } };
+    const a = await api.post('/v1/me/tokens', { name: 'ci', scopes: ['read'] }, o);
+    const b = await api.post('/v1/me/tokens', { name: 'ci', scopes: ['read'] }, o);
+    expect([a.status, b.status]).toEqual([201, 201]);
+    expect(b.headers.get('idempotent-replayed')).toBeNull();
+    expect(b.body.token).not.toBe(a.body.token);
+  });
+
   it('rejects an unknown wd_ token with 401', async () => {
     expectProblem(await api.get('/v1/me', { token: 'wd_doesnotexist' }), 401, 'unauthenticated');
   });

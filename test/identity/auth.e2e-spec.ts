@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { startApp, type TestApp } from '../support/app.js';
+import { onRealPostgres, startApp, type TestApp } from '../support/app.js';
+import { testPool } from '../support/db.js';
 import { client, expectProblem, type Client } from '../support/http.js';
 import { PASSWORD, registerUser, uniqueEmail } from '../support/factories.js';
 
@@ -175,15 +176,44 @@ describe('identity: register, login, refresh, logout, me', () => {
     expect((await api.get('/v1/me', { token: valid })).status).toBe(200);
   });
 
-  it('replays a retried registration with the same Idempotency-Key', async () => {
+  it('never stores credentials for replay: a retried registration with a key is a new request', async () => {
     const body = { email: uniqueEmail(), password: PASSWORD, name: 'Once' };
     const headers = { 'idempotency-key': `reg-${body.email}` };
     const first = await api.post('/v1/auth/register', body, { headers });
     const again = await api.post('/v1/auth/register', body, { headers });
     expect(first.status).toBe(201);
-    expect(again.status).toBe(201);
-    expect(again.headers.get('idempotent-replayed')).toBe('true');
-    expect(again.body).toEqual(first.body);
-    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    expectProblem(again, 409, 'email-taken');
+    expect(again.headers.get('idempotent-replayed')).toBeNull();
+    if (onRealPostgres()) {
+      const pool = testPool();
+      const rows = await pool.query(
+        'SELECT 1 FROM idempotency_records WHERE response_body::text LIKE $1',
+        [`%${first.body.refreshToken}%`],
+      );
+      await pool.end();
+      expect(rows.rowCount).toBe(0);
+    }
+  });
+
+  it('revokes a reused refresh token family even when the request carries an Idempotency-Key', async () => {
+    const user = await registerUser(api);
+    const headers = { 'idempotency-key': `refresh-${user.id}` };
+    const rotated = await api.post(
+      '/v1/auth/refresh',
+      { refreshToken: user.refreshToken },
+      { headers },
+    );
+    expect(rotated.status).toBe(200);
+    const reuse = await api.post(
+      '/v1/auth/refresh',
+      { refreshToken: user.refreshToken },
+      { headers },
+    );
+    expectProblem(reuse, 401, 'invalid-refresh-token');
+    expectProblem(
+      await api.post('/v1/auth/refresh', { refreshToken: rotated.body.refreshToken }),
+      401,
+      'invalid-refresh-token',
+    );
   });
 });
