@@ -17,7 +17,11 @@ async function main(): Promise<void> {
   const { Logger } = await import('nestjs-pino');
   const config = appConfig();
   const app = await createApp(config);
+  let draining = false;
   const drain = async (signal: NodeJS.Signals) => {
+    // A second signal while draining changes nothing; the timeout below bounds the drain.
+    if (draining) return;
+    draining = true;
     const logger = app.get(Logger);
     logger.log({ signal }, 'shutting down: draining requests, jobs and the pool');
     // A drain that hangs (a stuck query) must not keep the process alive forever.
@@ -28,8 +32,8 @@ async function main(): Promise<void> {
     await app.close();
     process.exit(0);
   };
-  process.once('SIGTERM', (s) => void drain(s));
-  process.once('SIGINT', (s) => void drain(s));
+  process.on('SIGTERM', (s) => void drain(s));
+  process.on('SIGINT', (s) => void drain(s));
   await app.listen({ port: config.port, host: config.host });
 }
 

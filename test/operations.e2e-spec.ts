@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
+import { request } from 'node:http';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { onRealPostgres, startApp } from './support/app.js';
 import { client, expectProblem } from './support/http.js';
-import { registerUser } from './support/factories.js';
+import { PASSWORD, registerUser, uniqueEmail } from './support/factories.js';
 
 const MAIN = join(process.cwd(), 'dist/src/main.js');
 
@@ -66,12 +67,30 @@ describe('configuration and process lifecycle', () => {
 
   it('drains on SIGTERM: an in-flight request completes, then the process exits 0', async () => {
     const app = await startApp();
-    const api = client(app);
-    const pending = registerUser(api);
-    await new Promise((r) => setTimeout(r, 5));
-    const code = await app.stop('SIGTERM');
-    await expect(pending).resolves.toMatchObject({ id: expect.any(String) });
-    expect(code).toBe(0);
+    const body = JSON.stringify({ email: uniqueEmail(), password: PASSWORD, name: 'Draining' });
+    // Send the headers and half the body, so the request is surely in flight at the signal.
+    const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request(`${app.url}/v1/auth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      });
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('error', reject);
+      req.write(body.slice(0, 10));
+      req.flushHeaders();
+      setTimeout(() => {
+        app.process.kill('SIGTERM');
+        setTimeout(() => req.end(body.slice(10)), 200);
+      }, 200);
+    });
+    const res = await response;
+    expect(res.status).toBe(201);
+    expect(JSON.parse(res.text).user.id).toEqual(expect.any(String));
+    expect(await app.stop()).toBe(0);
   });
 
   (onRealPostgres() ? it : it.skip)(
