@@ -22,6 +22,7 @@ import {
 import { DatabaseModule } from './database/database.module.js';
 import { AuthGuard } from './identity/auth.guard.js';
 import { IdentityModule } from './identity/identity.module.js';
+import { NotesModule } from './notes/notes.module.js';
 import { OpsModule } from './ops/ops.module.js';
 
 const RATE_LIMIT_WINDOW_MS = 60_000;
@@ -90,6 +91,7 @@ export const REDACTED_LOG_PATHS = [
     OpsModule,
     AuditModule,
     IdentityModule,
+    NotesModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: ProblemFilter },
