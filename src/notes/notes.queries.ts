@@ -53,7 +53,11 @@ const LIST_KEYS: KeysetKey<NoteListRow>[] = [
   { column: 'n.id', direction: 'DESC', value: (r) => r.id },
 ];
 
-const RANK_SQL = 'ts_rank(n.search_vector, CAST(:query AS tsquery))';
+/**
+ * Cover density: weights (title A = 1.0, body B = 0.4) and how close together the matched words
+ * are, so a title match outranks a body match and adjacent words outrank scattered ones.
+ */
+const RANK_SQL = 'ts_rank_cd(n.search_vector, CAST(:query AS tsquery))';
 const SEARCH_KEYS: KeysetKey<NoteListRow>[] = [
   { column: RANK_SQL, direction: 'DESC', value: (r) => r.rank ?? 0 },
   { column: 'n.id', direction: 'DESC', value: (r) => r.id },
@@ -77,8 +81,6 @@ const HEADLINE_OPTIONS = [
   'MaxWords=35',
   'MinWords=15',
   'ShortWord=3',
-  'MaxFragments=2',
-  'FragmentDelimiter=" … "',
 ].join(', ');
 
 /** The notes module's SQL: note lists, search pages and tsquery compilation (EXPLAINed in the README). */
