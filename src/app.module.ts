@@ -4,6 +4,7 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { LoggerModule } from 'nestjs-pino';
 import { AuditModule } from './audit/audit.module.js';
+import { BoardModule } from './board/board.module.js';
 import { CommonModule } from './common/common.module.js';
 import { EtagInterceptor } from './common/etag.js';
 import { IdempotencyInterceptor } from './common/idempotency.interceptor.js';
@@ -91,6 +92,7 @@ export const REDACTED_LOG_PATHS = [
     OpsModule,
     AuditModule,
     IdentityModule,
+    BoardModule,
     NotesModule,
   ],
   providers: [
