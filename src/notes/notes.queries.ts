@@ -33,6 +33,13 @@ export interface NoteListRow {
   snippet?: string;
 }
 
+/** A note linked to a card, with the link's id (its keyset) and when and by whom. */
+export interface LinkedNoteRow extends NoteListRow {
+  linkId: string;
+  linkedBy: string;
+  linkedAt: Date;
+}
+
 export interface NoteFilters {
   archived: boolean;
   pinned?: boolean;
@@ -61,6 +68,10 @@ const RANK_SQL = 'ts_rank_cd(n.search_vector, CAST(:query AS tsquery))';
 const SEARCH_KEYS: KeysetKey<NoteListRow>[] = [
   { column: RANK_SQL, direction: 'DESC', value: (r) => r.rank ?? 0 },
   { column: 'n.id', direction: 'DESC', value: (r) => r.id },
+];
+
+const LINK_KEYS: KeysetKey<LinkedNoteRow>[] = [
+  { column: 'l.id', direction: 'DESC', value: (r) => r.linkId },
 ];
 
 const CONFIG_SQL = 'CAST(:config AS regconfig)';
@@ -177,6 +188,35 @@ export class NotesQueries {
       },
     );
     return toPage(rows, limit, SEARCH_KEYS, this.cursors, (r) => r);
+  }
+
+  /** One keyset page of the notes linked to a card, newest link first. */
+  async cardNotesPage(
+    workspaceId: string,
+    cardId: string,
+    page: PageRequest,
+  ): Promise<Page<LinkedNoteRow>> {
+    const limit = page.limit ?? DEFAULT_PAGE_SIZE;
+    const where = {
+      sql: ['l.workspace_id = :workspaceId', 'l.card_id = :cardId'],
+      params: { workspaceId, cardId } as Record<string, unknown>,
+    };
+    if (page.cursor) {
+      const keyset = keysetWhere(LINK_KEYS, this.cursors.decode(page.cursor, LINK_KEYS.length));
+      where.sql.push(keyset.sql);
+      Object.assign(where.params, keyset.params);
+    }
+    const rows = await this.query<LinkedNoteRow>(
+      `SELECT ${SUMMARY_COLUMNS}, left(n.body, :excerptLength) AS excerpt,
+              l.id AS "linkId", l.created_by AS "linkedBy", l.created_at AS "linkedAt"
+         FROM note_card_links l
+         JOIN notes n ON n.id = l.note_id
+        WHERE ${where.sql.join(' AND ')}
+        ORDER BY l.id DESC
+        LIMIT :limit`,
+      { ...where.params, excerptLength: NOTE_EXCERPT_LENGTH, limit: limit + 1 },
+    );
+    return toPage(rows, limit, LINK_KEYS, this.cursors, (r) => r);
   }
 
   private filterSql(

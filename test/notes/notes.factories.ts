@@ -42,3 +42,21 @@ export async function listAll<T = ListedItem>(
   } while (cursor);
   return items;
 }
+
+/** A card on a new board of the workspace (the board's first default column). */
+export async function createCard(
+  api: Client,
+  token: string,
+  workspaceId: string,
+  title = 'Card',
+): Promise<{ id: string; boardId: string }> {
+  const board = await api.post(
+    `/v1/workspaces/${workspaceId}/boards`,
+    { name: 'Board' },
+    { token },
+  );
+  if (board.status !== 201) throw new Error(`board failed: ${board.status} ${board.text}`);
+  const card = await api.post(`/v1/boards/${board.body.id}/cards`, { title }, { token });
+  if (card.status !== 201) throw new Error(`card failed: ${card.status} ${card.text}`);
+  return { id: card.body.id, boardId: board.body.id };
+}

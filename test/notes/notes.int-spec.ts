@@ -3,7 +3,7 @@ import { startApp, type TestApp } from '../support/app.js';
 import { describeOnPostgres, testPool } from '../support/db.js';
 import { createTeam, type Team } from '../support/factories.js';
 import { client, type Client } from '../support/http.js';
-import { createNote } from './notes.factories.js';
+import { createCard, createNote } from './notes.factories.js';
 
 const RACERS = 8;
 const ROUNDS = 4;
@@ -154,5 +154,26 @@ describeOnPostgres('notes on PostgreSQL', () => {
     expect(await found('the')).toEqual([]);
     await api.patch(`/v1/notes/${simple.id}`, { title: 'Deployments running now' }, { token });
     expect((await found('deploy')).sort()).toEqual([english.id, simple.id].sort());
+  });
+
+  it('records one link event for simultaneous identical links, and one unlink event', async () => {
+    const token = team.member.accessToken;
+    const note = await createNote(api, token, team.workspaceId, { title: 'linked' });
+    const card = await createCard(api, token, team.workspaceId);
+    const results = await Promise.all(
+      Array.from({ length: RACERS }, () =>
+        api.put(`/v1/notes/${note.id}/cards/${card.id}`, undefined, { token }),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array<number>(RACERS).fill(200));
+    const rows = await db.query('SELECT id FROM note_card_links WHERE note_id = $1', [note.id]);
+    expect(rows.rowCount).toBe(1);
+    await api.delete(`/v1/notes/${note.id}/cards/${card.id}`, { token });
+    const log = await events(note.id);
+    expect(log.map((e) => [e.action, e.changes])).toEqual([
+      ['note.created', expect.any(Object)],
+      ['note.card_linked', { cardId: { from: null, to: card.id } }],
+      ['note.card_unlinked', { cardId: { from: card.id, to: null } }],
+    ]);
   });
 });
