@@ -156,6 +156,33 @@ describeOnPostgres('notes on PostgreSQL', () => {
     expect((await found('deploy')).sort()).toEqual([english.id, simple.id].sort());
   });
 
+  it('re-indexes notes when their search_config changes (what a language change must run)', async () => {
+    const { workspaceId, owner } = await createTeam(api);
+    const token = owner.accessToken;
+    const created = [];
+    for (let i = 0; i < 3; i += 1) {
+      created.push(await createNote(api, token, workspaceId, { title: `Deployments ${i}` }));
+    }
+    await db.query(`UPDATE workspaces SET search_language = 'english' WHERE id = $1`, [
+      workspaceId,
+    ]);
+    const search = async () =>
+      (await api.get(`/v1/workspaces/${workspaceId}/notes?q=deploy`, { token })).body.data;
+    expect(await search()).toEqual([]);
+    // No route changes the language yet; when one does, it re-indexes in batches like this
+    // (the trigger recomputes the vector when search_config changes).
+    const batch = () =>
+      db.query(
+        `UPDATE notes SET search_config = 'english' WHERE id IN (SELECT id FROM notes
+          WHERE workspace_id = $1 AND search_config <> 'english' LIMIT 2)`,
+        [workspaceId],
+      );
+    expect((await batch()).rowCount).toBe(2);
+    expect((await batch()).rowCount).toBe(1);
+    expect((await batch()).rowCount).toBe(0);
+    expect(await search()).toHaveLength(3);
+  });
+
   it('records one link event for simultaneous identical links, and one unlink event', async () => {
     const token = team.member.accessToken;
     const note = await createNote(api, token, team.workspaceId, { title: 'linked' });
