@@ -1,7 +1,6 @@
 import { InitialSchema1795324499983 } from './1795324499983-InitialSchema.js';
 import { BoardSchema1795325154684 } from './1795325154684-BoardSchema.js';
-import { NotesAndRevisions1795325394394 } from './1795325394394-NotesAndRevisions.js';
-import { NoteCardLinks1795325957808 } from './1795325957808-NoteCardLinks.js';
+import { NotesSchema1795328291341 } from './1795328291341-NotesSchema.js';
 
 /**
  * Every migration, in order. `npm run migration:generate -- Name` writes a new file and adds it
@@ -10,6 +9,5 @@ import { NoteCardLinks1795325957808 } from './1795325957808-NoteCardLinks.js';
 export const migrations: Function[] = [
   InitialSchema1795324499983,
   BoardSchema1795325154684,
-  NotesAndRevisions1795325394394,
-  NoteCardLinks1795325957808,
+  NotesSchema1795328291341,
 ];

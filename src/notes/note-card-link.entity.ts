@@ -1,14 +1,26 @@
 import { Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
 
 /**
- * A note linked to a card of the same workspace (checked by the API through the board's
- * CardDirectory). Deleting the note or the card deletes the link, never the other side.
+ * A note linked to a card of the same workspace. Both foreign keys are composite and include
+ * workspace_id, so the database itself refuses a link across workspaces; deleting the note or
+ * the card deletes the link (never the other side), and each cascade finds the links through
+ * an index leading with workspace_id. The card is referenced by entity name (the board module
+ * owns cards) through the board's unique (workspace_id, board_id, id); cards never change
+ * board.
  */
 @Entity('note_card_links')
 @Index('ux_note_card_links_note_card', ['workspaceId', 'noteId', 'cardId'], { unique: true })
 // A note's cards and a card's notes, newest link first (ids are UUIDv7, so time-ordered).
 @Index('ix_note_card_links_note', ['workspaceId', 'noteId', 'id'])
-@Index('ix_note_card_links_card', ['workspaceId', 'cardId', 'id'])
+@Index('ix_note_card_links_card', ['workspaceId', 'boardId', 'cardId', 'id'])
+@ForeignKey('NoteEntity', ['workspaceId', 'noteId'], ['workspaceId', 'id'], {
+  name: 'fk_note_card_links_note',
+  onDelete: 'CASCADE',
+})
+@ForeignKey('CardEntity', ['workspaceId', 'boardId', 'cardId'], ['workspaceId', 'boardId', 'id'], {
+  name: 'fk_note_card_links_card',
+  onDelete: 'CASCADE',
+})
 export class NoteCardLinkEntity {
   @PrimaryColumn('uuid')
   id: string;
@@ -18,12 +30,12 @@ export class NoteCardLinkEntity {
   workspaceId: string;
 
   @Column({ name: 'note_id', type: 'uuid' })
-  @ForeignKey('NoteEntity', { onDelete: 'CASCADE' })
   noteId: string;
 
-  /** By entity name: the board module owns cards. */
+  @Column({ name: 'board_id', type: 'uuid' })
+  boardId: string;
+
   @Column({ name: 'card_id', type: 'uuid' })
-  @ForeignKey('CardEntity', { onDelete: 'CASCADE' })
   cardId: string;
 
   @Column({ name: 'created_by', type: 'uuid' })

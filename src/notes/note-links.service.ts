@@ -69,7 +69,14 @@ export class NoteLinksService {
         .createQueryBuilder()
         .insert()
         .into(NoteCardLinkEntity)
-        .values({ id: newId(), workspaceId: note.workspaceId, noteId, cardId, createdBy: userId })
+        .values({
+          id: newId(),
+          workspaceId: note.workspaceId,
+          noteId,
+          boardId: card.boardId,
+          cardId,
+          createdBy: userId,
+        })
         .orIgnore()
         .returning(['id'])
         .execute()) as { raw: unknown[] };
@@ -147,7 +154,7 @@ export class NoteLinksService {
     const card = await this.cards.findCard(cardId);
     if (!card) throw CommonProblems.notFound(CARD_NOT_FOUND);
     await this.access.require(principal, card.workspaceId, 'viewer', CARD_NOT_FOUND);
-    const result = await this.queries.cardNotesPage(card.workspaceId, cardId, page);
+    const result = await this.queries.cardNotesPage(card.workspaceId, card.boardId, cardId, page);
     return {
       data: result.data.map((r) => ({
         ...toNoteSummary(r),

@@ -9,13 +9,16 @@ import { NOTE_TITLE_MAX_LENGTH } from './notes.constants.js';
  */
 @Entity('note_revisions')
 @Index('ux_note_revisions_note_version', ['workspaceId', 'noteId', 'version'], { unique: true })
+@ForeignKey('NoteEntity', ['workspaceId', 'noteId'], ['workspaceId', 'id'], {
+  name: 'fk_note_revisions_note',
+  onDelete: 'CASCADE',
+})
 export class NoteRevisionEntity extends BaseEntity {
   @Column({ name: 'workspace_id', type: 'uuid' })
   @ForeignKey('WorkspaceEntity', { onDelete: 'CASCADE' })
   workspaceId: string;
 
   @Column({ name: 'note_id', type: 'uuid' })
-  @ForeignKey('NoteEntity', { onDelete: 'CASCADE' })
   noteId: string;
 
   @Column({ type: 'integer' })

@@ -9,6 +9,10 @@ import { NOTE_BODY_MAX_BYTES, NOTE_MAX_TAGS, NOTE_TITLE_MAX_LENGTH } from './not
  * `search_config`, which is the workspace's setting at the time of the last write.
  */
 @Entity('notes')
+// Target of the composite foreign keys of revisions and links: (workspace_id, note_id) keeps
+// a child in its note's workspace, and their cascades find children by an index that leads
+// with workspace_id.
+@Index('ux_notes_workspace_id', ['workspaceId', 'id'], { unique: true })
 // Lists: pinned first, then most recently updated, for archived = false (or true): one
 // backward range scan, keyset pagination included.
 @Index('ix_notes_workspace_list', ['workspaceId', 'archived', 'pinned', 'updatedAt', 'id'])

@@ -193,13 +193,14 @@ export class NotesQueries {
   /** One keyset page of the notes linked to a card, newest link first. */
   async cardNotesPage(
     workspaceId: string,
+    boardId: string,
     cardId: string,
     page: PageRequest,
   ): Promise<Page<LinkedNoteRow>> {
     const limit = page.limit ?? DEFAULT_PAGE_SIZE;
     const where = {
-      sql: ['l.workspace_id = :workspaceId', 'l.card_id = :cardId'],
-      params: { workspaceId, cardId } as Record<string, unknown>,
+      sql: ['l.workspace_id = :workspaceId', 'l.board_id = :boardId', 'l.card_id = :cardId'],
+      params: { workspaceId, boardId, cardId } as Record<string, unknown>,
     };
     if (page.cursor) {
       const keyset = keysetWhere(LINK_KEYS, this.cursors.decode(page.cursor, LINK_KEYS.length));
