@@ -1,5 +1,6 @@
 import { InitialSchema1795324499983 } from './1795324499983-InitialSchema.js';
 import { BoardSchema1795325154684 } from './1795325154684-BoardSchema.js';
+import { AuditLog1795325331788 } from './1795325331788-AuditLog.js';
 import { NotesSchema1795328291341 } from './1795328291341-NotesSchema.js';
 
 /**
@@ -9,5 +10,6 @@ import { NotesSchema1795328291341 } from './1795328291341-NotesSchema.js';
 export const migrations: Function[] = [
   InitialSchema1795324499983,
   BoardSchema1795325154684,
+  AuditLog1795325331788,
   NotesSchema1795328291341,
 ];

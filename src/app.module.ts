@@ -3,6 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { LoggerModule } from 'nestjs-pino';
+import { AuditLogModule } from './audit/audit-log.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { BoardModule } from './board/board.module.js';
 import { CommonModule } from './common/common.module.js';
@@ -92,6 +93,7 @@ export const REDACTED_LOG_PATHS = [
     OpsModule,
     AuditModule,
     IdentityModule,
+    AuditLogModule,
     BoardModule,
     NotesModule,
   ],

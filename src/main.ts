@@ -14,12 +14,22 @@ async function main(): Promise<void> {
   }
   const { createApp } = await import('./app.factory.js');
   const { appConfig } = await import('./config/app.config.js');
+  const { Logger } = await import('nestjs-pino');
   const config = appConfig();
   const app = await createApp(config);
-  // A drain that hangs (a stuck query) must not keep the process alive forever.
-  const forceExit = () => setTimeout(() => process.exit(1), config.shutdownTimeoutMs).unref();
-  process.once('SIGTERM', forceExit);
-  process.once('SIGINT', forceExit);
+  const drain = async (signal: NodeJS.Signals) => {
+    const logger = app.get(Logger);
+    logger.log({ signal }, 'shutting down: draining requests, jobs and the pool');
+    // A drain that hangs (a stuck query) must not keep the process alive forever.
+    setTimeout(() => {
+      logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out');
+      process.exit(1);
+    }, config.shutdownTimeoutMs).unref();
+    await app.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', (s) => void drain(s));
+  process.once('SIGINT', (s) => void drain(s));
   await app.listen({ port: config.port, host: config.host });
 }
 

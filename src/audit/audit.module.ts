@@ -2,11 +2,18 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditChainHeadEntity, AuditEventEntity } from './audit-event.entity.js';
 import { AuditService } from './audit.service.js';
+import { OutboxCursorEntity } from './outbox-cursor.entity.js';
+import { OutboxService } from './outbox.service.js';
 
-/** The append-only event log: audit, outbox and activity feed (DESIGN §4). */
+/**
+ * The append-only event log (DESIGN §4), write side: `AuditService.record` for every mutation
+ * and `OutboxService` for consumers of committed events. It depends on nothing but the
+ * database, so every module (identity included) can import it; the HTTP routes that read the
+ * log need workspace access checks and live in AuditLogModule.
+ */
 @Module({
-  imports: [TypeOrmModule.forFeature([AuditEventEntity, AuditChainHeadEntity])],
-  providers: [AuditService],
-  exports: [AuditService],
+  imports: [TypeOrmModule.forFeature([AuditEventEntity, AuditChainHeadEntity, OutboxCursorEntity])],
+  providers: [AuditService, OutboxService],
+  exports: [AuditService, OutboxService],
 })
 export class AuditModule {}

@@ -3,9 +3,9 @@ import type { EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { RequestContext, type Principal } from '../common/request-context.js';
 import { newId } from '../database/uuid.js';
-import { AuditChainHeadEntity, AuditEventEntity, type ActorType } from './audit-event.entity.js';
+import { AuditEventEntity, type ActorType } from './audit-event.entity.js';
 import { eventHash, GENESIS_HASH, type HashedEvent } from './audit-hash.js';
-import { redactChanges, type Changes } from './changes.js';
+import { normaliseChanges, redactChanges, type Changes } from './changes.js';
 
 export interface AuditEventInput {
   /** The workspace the change belongs to; null for account-level events (then `userId` is set). */
@@ -22,6 +22,15 @@ export interface AuditEventInput {
   actor?: Principal;
 }
 
+/** `<entity>.<verb>` in snake_case segments: `card.moved`, `member.role_changed`. */
+export const ACTION_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
+/** `card`, `member`, `api_token`: what the `entityType` filter accepts. */
+export const ENTITY_TYPE_PATTERN = /^[a-z][a-z0-9_]*$/;
+const MAX_USER_AGENT_LENGTH = 512;
+
+export const workspaceChainKey = (workspaceId: string): string => `ws:${workspaceId}`;
+export const accountChainKey = (userId: string): string => `user:${userId}`;
+
 function actorOf(principal: Principal | undefined): { type: ActorType; id: string | null } {
   if (!principal) return { type: 'system', id: null };
   if (principal.type === 'user') return { type: 'user', id: principal.userId };
@@ -29,19 +38,42 @@ function actorOf(principal: Principal | undefined): { type: ActorType; id: strin
   return { type: 'system', id: principal.name };
 }
 
+interface ChainHead {
+  lastSeq: string;
+  lastHash: string;
+  lastOccurredAt: Date | string | null;
+}
+
 /**
  * Appends events to the log, always inside the caller's transaction (`TransactionHost.run`),
- * so an event exists if and only if its change committed. Appends to one chain are serialised
- * by locking the chain's head row until commit, which makes `seq` gap-free and in commit order;
- * other workspaces' chains are not touched.
+ * so an event exists if and only if its change committed.
+ *
+ * Appends to one chain are serialised by locking the chain's head row until commit: the next
+ * writer of that chain waits, then reads the committed head. Hence `seq` is gap-free and in
+ * commit order, and any snapshot sees a gap-free prefix of every chain (what the outbox relies
+ * on). Other chains' heads are not touched, so other workspaces never wait. The lock is
+ * FOR NO KEY UPDATE: it excludes other appenders but not the key-share locks that foreign keys
+ * to the head (outbox cursors) take.
  */
 @Injectable()
 export class AuditService {
   async record(em: EntityManager, input: AuditEventInput): Promise<AuditEventEntity> {
-    const chainKey = input.workspaceId ? `ws:${input.workspaceId}` : `user:${input.userId ?? ''}`;
     if (!input.workspaceId && !input.userId) {
       throw new Error(`audit event ${input.action} needs a workspaceId or a userId`);
     }
+    if (!ACTION_PATTERN.test(input.action)) {
+      throw new Error(`audit action ${input.action} is not <entity>.<verb> in snake_case`);
+    }
+    if (!ENTITY_TYPE_PATTERN.test(input.entityType)) {
+      throw new Error(`audit entity type ${input.entityType} is not snake_case`);
+    }
+    if (!em.queryRunner?.isTransactionActive) {
+      // Outside a transaction the head lock would end with the statement: chains could fork.
+      throw new Error(`audit event ${input.action} must be recorded inside TransactionHost.run`);
+    }
+    const chainKey = input.workspaceId
+      ? workspaceChainKey(input.workspaceId)
+      : accountChainKey(input.userId!);
     const meta = RequestContext.current();
     const head = await this.lockHead(em, chainKey);
     const actor = actorOf(input.actor ?? meta?.principal);
@@ -54,11 +86,12 @@ export class AuditService {
       action: input.action,
       entityType: input.entityType,
       entityId: input.entityId,
-      changes: redactChanges(input.changes ?? {}),
+      // Hash exactly what jsonb will give back (see normaliseChanges).
+      changes: normaliseChanges(redactChanges(input.changes ?? {})),
       requestId: meta?.requestId ?? null,
       ip: meta?.ip ?? null,
-      userAgent: meta?.userAgent?.slice(0, 512) ?? null,
-      occurredAt: new Date().toISOString(),
+      userAgent: meta?.userAgent?.slice(0, MAX_USER_AGENT_LENGTH) ?? null,
+      occurredAt: this.nextOccurredAt(head).toISOString(),
       prevHash: head.lastHash,
     };
     const hash = eventHash(hashed);
@@ -71,18 +104,34 @@ export class AuditService {
       hash,
     };
     await em.insert(AuditEventEntity, event as QueryDeepPartialEntity<AuditEventEntity>);
-    await em.update(AuditChainHeadEntity, { chainKey }, { lastSeq: hashed.seq, lastHash: hash });
+    await em.query(
+      'UPDATE audit_chain_heads SET last_seq = $2, last_hash = $3, last_occurred_at = $4 WHERE chain_key = $1',
+      [chainKey, hashed.seq, hash, event.occurredAt],
+    );
     return event;
   }
 
-  private async lockHead(em: EntityManager, chainKey: string): Promise<AuditChainHeadEntity> {
+  /**
+   * Now, but never before the chain's previous event: clocks of several app instances differ
+   * and wall clocks step back, yet time order must stay chain order (a time range is then a
+   * contiguous, verifiable stretch of the chain).
+   */
+  private nextOccurredAt(head: ChainHead): Date {
+    const now = Date.now();
+    const last = head.lastOccurredAt ? new Date(head.lastOccurredAt).getTime() : 0;
+    return new Date(Math.max(now, last));
+  }
+
+  private async lockHead(em: EntityManager, chainKey: string): Promise<ChainHead> {
     const select = () =>
       em.query(
-        'SELECT last_seq AS "lastSeq", last_hash AS "lastHash" FROM audit_chain_heads WHERE chain_key = $1 FOR UPDATE',
+        `SELECT last_seq AS "lastSeq", last_hash AS "lastHash", last_occurred_at AS "lastOccurredAt"
+           FROM audit_chain_heads WHERE chain_key = $1 FOR NO KEY UPDATE`,
         [chainKey],
-      ) as Promise<AuditChainHeadEntity[]>;
+      ) as Promise<ChainHead[]>;
     let [head] = await select();
     if (!head) {
+      // Two first writers race here: one inserts, the other does nothing, both then lock it.
       await em.query(
         'INSERT INTO audit_chain_heads (chain_key, last_seq, last_hash) VALUES ($1, 0, $2) ON CONFLICT (chain_key) DO NOTHING',
         [chainKey, GENESIS_HASH],

@@ -44,3 +44,31 @@ export function redactChanges(changes: Changes): Changes {
     ),
   );
 }
+
+/** U+0000 and lone surrogates: valid in a JS string, refused by PostgreSQL's jsonb. */
+// eslint-disable-next-line no-control-regex -- matching U+0000 is the point
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const REPLACEMENT_CHARACTER = '\uFFFD';
+
+const storable = (s: string): string => s.replace(UNSTORABLE, REPLACEMENT_CHARACTER);
+
+function storableDeep(value: unknown): unknown {
+  if (typeof value === 'string') return storable(value);
+  if (Array.isArray(value)) return value.map(storableDeep);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [storable(k), storableDeep(v)]),
+    );
+  }
+  return value;
+}
+
+/**
+ * The changes exactly as jsonb stores and returns them, so that the hash computed before the
+ * insert equals the one recomputed from the stored row: a JSON round trip (dates become ISO
+ * strings, `undefined` disappears, `toJSON` applies, non-finite numbers become null), and
+ * strings made storable (NUL and lone surrogates become U+FFFD) instead of failing the insert.
+ */
+export function normaliseChanges(changes: Changes): Changes {
+  return storableDeep(JSON.parse(JSON.stringify(changes))) as Changes;
+}

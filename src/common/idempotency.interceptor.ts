@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   Inject,
   Injectable,
+  SetMetadata,
   type CallHandler,
   type ExecutionContext,
   type NestInterceptor,
@@ -19,6 +20,14 @@ import { CommonProblems } from './problem.js';
 import { RequestContext, type Principal } from './request-context.js';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
+export const SKIP_IDEMPOTENCY = 'workdeck:skip-idempotency';
+
+/**
+ * The route ignores Idempotency-Key: its response carries credentials (tokens, secrets), which
+ * are never stored in plain text, so there is nothing safe to replay. Retrying such a request
+ * runs it again (login logs in again; a second API token can be revoked).
+ */
+export const SkipIdempotency = () => SetMetadata(SKIP_IDEMPOTENCY, true);
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
 const MAX_KEY_LENGTH = 255;
 const HOUR_MS = 3_600_000;
@@ -48,7 +57,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const raw = request.headers[IDEMPOTENCY_HEADER];
-    if ((request.method !== 'POST' && request.method !== 'PATCH') || raw === undefined) {
+    if (
+      (request.method !== 'POST' && request.method !== 'PATCH') ||
+      raw === undefined ||
+      this.reflector.get<boolean>(SKIP_IDEMPOTENCY, context.getHandler())
+    ) {
       return next.handle();
     }
     const key = Array.isArray(raw) ? raw[0] : raw;

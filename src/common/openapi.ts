@@ -107,6 +107,15 @@ ${table}
   for (const path of Object.values(document.paths)) {
     for (const op of Object.values(path)) {
       if (typeof op !== 'object' || op === null || !('responses' in op)) continue;
+      // Every `{somethingId}` path parameter is a UUID (UuidParam answers 400 otherwise).
+      for (const param of ((op as { parameters?: unknown[] }).parameters ?? []) as Array<{
+        in?: string;
+        name?: string;
+        schema?: { format?: string };
+      }>) {
+        if (param.in === 'path' && /Id$/.test(param.name ?? '') && param.schema)
+          param.schema.format = 'uuid';
+      }
       const responses = (op as { responses: Record<string, unknown> }).responses;
       for (const status of [429, 500]) {
         responses[String(status)] ??= {

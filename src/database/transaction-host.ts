@@ -2,9 +2,12 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
+type Hook = () => void | Promise<void>;
+
 interface TransactionScope {
   manager: EntityManager;
-  afterCommit: Array<() => void | Promise<void>>;
+  afterCommit: Hook[];
+  afterCompletion: Hook[];
 }
 
 /**
@@ -22,18 +25,30 @@ export class TransactionHost {
   async run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     const scope = this.als.getStore();
     if (scope) return work(scope.manager);
-    const afterCommit: TransactionScope['afterCommit'] = [];
-    const result = await this.dataSource.transaction((manager) =>
-      this.als.run({ manager, afterCommit }, () => work(manager)),
-    );
-    for (const hook of afterCommit) {
+    const afterCommit: Hook[] = [];
+    const afterCompletion: Hook[] = [];
+    let result: T;
+    try {
+      result = await this.dataSource.transaction((manager) =>
+        this.als.run({ manager, afterCommit, afterCompletion }, () => work(manager)),
+      );
+    } catch (err) {
+      await this.runHooks(afterCompletion, 'after-completion');
+      throw err;
+    }
+    await this.runHooks(afterCommit, 'after-commit');
+    await this.runHooks(afterCompletion, 'after-completion');
+    return result;
+  }
+
+  private async runHooks(hooks: Hook[], kind: string): Promise<void> {
+    for (const hook of hooks) {
       try {
         await hook();
       } catch (err) {
-        this.logger.error({ err }, 'after-commit hook failed');
+        this.logger.error({ err }, `${kind} hook failed`);
       }
     }
-    return result;
   }
 
   /** True inside `run`. */
@@ -47,9 +62,20 @@ export class TransactionHost {
   }
 
   /** Runs `hook` once the surrounding transaction has committed (never after a rollback). */
-  afterCommit(hook: () => void | Promise<void>): void {
+  afterCommit(hook: Hook): void {
     const scope = this.als.getStore();
     if (!scope) throw new Error('afterCommit called outside a transaction');
     scope.afterCommit.push(hook);
+  }
+
+  /**
+   * Runs `hook` once the surrounding transaction has ended, committed or rolled back: for work
+   * that must happen even though the request fails, such as recording a failed sign-in (the
+   * request's own transaction, e.g. an Idempotency-Key's, rolls back with the error).
+   */
+  afterCompletion(hook: Hook): void {
+    const scope = this.als.getStore();
+    if (!scope) throw new Error('afterCompletion called outside a transaction');
+    scope.afterCompletion.push(hook);
   }
 }

@@ -1,7 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, principalUserId } from '../common/auth.decorators.js';
-import { ApiAuth, ApiIdempotencyKey, ApiProblems } from '../common/openapi.js';
+import { SkipIdempotency } from '../common/idempotency.interceptor.js';
+import { ApiAuth, ApiProblems } from '../common/openapi.js';
 import { ApiPage, PageQueryDto, type Page } from '../common/pagination.js';
 import { UuidParam } from '../common/params.js';
 import type { Principal } from '../common/request-context.js';
@@ -19,8 +20,12 @@ export class ApiTokensController {
   constructor(private readonly tokens: ApiTokensService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create a personal API token (the token is shown only here)' })
-  @ApiIdempotencyKey()
+  @SkipIdempotency()
+  @ApiOperation({
+    summary: 'Create a personal API token (the token is shown only here)',
+    description:
+      'Answers with a credential, so Idempotency-Key is ignored: it is never stored to be replayed.',
+  })
   @ApiCreatedResponse({ type: CreatedApiTokenResponseDto })
   @ApiProblems(400, 403, 422)
   create(

@@ -7,7 +7,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { CurrentPrincipal, principalUserId, Public } from '../common/auth.decorators.js';
-import { ApiAuth, ApiIdempotencyKey, ApiProblems } from '../common/openapi.js';
+import { SkipIdempotency } from '../common/idempotency.interceptor.js';
+import { ApiAuth, ApiProblems } from '../common/openapi.js';
 import type { Principal } from '../common/request-context.js';
 import { AuthService } from './auth.service.js';
 import {
@@ -26,9 +27,13 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Public()
+  @SkipIdempotency()
   @Post('auth/register')
-  @ApiOperation({ summary: 'Create an account and log in' })
-  @ApiIdempotencyKey()
+  @ApiOperation({
+    summary: 'Create an account and log in',
+    description:
+      'Answers with credentials, so Idempotency-Key is ignored: a retry gets 409 email-taken; log in then.',
+  })
   @ApiCreatedResponse({ type: RegisterResponseDto })
   @ApiProblems(400, 409, 413, 415, 422)
   register(@Body() dto: RegisterDto): Promise<RegisterResponseDto> {
@@ -36,6 +41,7 @@ export class AuthController {
   }
 
   @Public()
+  @SkipIdempotency()
   @Post('auth/login')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Exchange email and password for a token pair' })
@@ -46,6 +52,7 @@ export class AuthController {
   }
 
   @Public()
+  @SkipIdempotency()
   @Post('auth/refresh')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Rotate a refresh token into a new token pair (single use)' })
@@ -56,6 +63,7 @@ export class AuthController {
   }
 
   @Public()
+  @SkipIdempotency()
   @Post('auth/logout')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'End the session of a refresh token (all its rotations)' })

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
+import type { Principal } from '../common/request-context.js';
 import { TransactionHost } from '../database/transaction-host.js';
 import { isUniqueViolation } from '../database/pg-errors.js';
 import { newId } from '../database/uuid.js';
@@ -72,20 +73,38 @@ export class AuthService {
     const ok = await verifyPassword(user?.passwordHash ?? (await decoyHash()), password);
     if (!user || !ok) {
       if (user) {
-        await this.tx.run((em) =>
-          this.audit.record(em, {
-            workspaceId: null,
-            userId: user.id,
-            action: 'user.login_failed',
-            entityType: 'user',
-            entityId: user.id,
-            actor: { type: 'system', name: 'auth' },
-          }),
-        );
+        const recordFailure = async (): Promise<void> => {
+          await this.tx.run((em) =>
+            this.audit.record(em, {
+              workspaceId: null,
+              userId: user.id,
+              action: 'user.login_failed',
+              entityType: 'user',
+              entityId: user.id,
+              actor: { type: 'system', name: 'auth' },
+            }),
+          );
+        };
+        // The attempt fails, and so does a request-wide transaction around it (Idempotency-Key):
+        // record the failure after that one rolled back, or it would vanish with it.
+        if (this.tx.active) this.tx.afterCompletion(recordFailure);
+        else await recordFailure();
       }
       throw IdentityProblems.invalidCredentials();
     }
-    return this.tx.run((em) => this.startSession(em, user.id, newId()));
+    return this.tx.run(async (em) => {
+      const familyId = newId();
+      const pair = await this.startSession(em, user.id, familyId);
+      await this.audit.record(em, {
+        workspaceId: null,
+        userId: user.id,
+        action: 'session.created',
+        entityType: 'session',
+        entityId: familyId,
+        actor: { type: 'user', userId: user.id },
+      });
+      return pair;
+    });
   }
 
   /**
@@ -105,10 +124,22 @@ export class AuthService {
         .where('id = :id AND rotated_at IS NULL AND revoked_at IS NULL', { id: current.id })
         .execute();
       if (rotated.affected !== 1) {
-        await this.revokeFamily(em, current.familyId, current.userId, 'session.reuse_detected');
+        await this.revokeFamily(em, current.familyId, current.userId, 'session.reuse_detected', {
+          type: 'system',
+          name: 'auth',
+        });
         return 'reused' as const;
       }
-      return this.startSession(em, current.userId, current.familyId);
+      const pair = await this.startSession(em, current.userId, current.familyId);
+      await this.audit.record(em, {
+        workspaceId: null,
+        userId: current.userId,
+        action: 'session.refreshed',
+        entityType: 'session',
+        entityId: current.familyId,
+        actor: { type: 'user', userId: current.userId },
+      });
+      return pair;
     });
     if (outcome === null || outcome === 'reused') throw IdentityProblems.invalidRefreshToken();
     return outcome;
@@ -119,7 +150,10 @@ export class AuthService {
     await this.tx.run(async (em) => {
       const current = await em.findOneBy(RefreshTokenEntity, { tokenHash: sha256(refreshToken) });
       if (current && !current.revokedAt)
-        await this.revokeFamily(em, current.familyId, current.userId, 'session.logged_out');
+        await this.revokeFamily(em, current.familyId, current.userId, 'session.logged_out', {
+          type: 'user',
+          userId: current.userId,
+        });
     });
   }
 
@@ -132,6 +166,7 @@ export class AuthService {
     familyId: string,
     userId: string,
     action: string,
+    actor: Principal,
   ): Promise<void> {
     await em
       .createQueryBuilder()
@@ -145,6 +180,7 @@ export class AuthService {
       action,
       entityType: 'session',
       entityId: familyId,
+      actor,
     });
   }
 

@@ -12,6 +12,7 @@ import {
 import { DataSource } from 'typeorm';
 import { Public } from '../common/auth.decorators.js';
 import { ApiProblems } from '../common/openapi.js';
+import { CommonProblems } from '../common/problem.js';
 import { RedisThrottlerStorage } from '../common/rate-limit.js';
 import { MetricsService } from './metrics.js';
 
@@ -43,7 +44,7 @@ export class HealthController {
   @HealthCheck()
   @ApiOperation({ summary: 'The database (and Redis, when configured) answer' })
   @ApiProblems(503)
-  ready(): Promise<HealthCheckResult> {
+  async ready(): Promise<HealthCheckResult> {
     const checks: HealthIndicatorFunction[] = [
       () => this.db.pingCheck('database', { timeout: DB_PING_TIMEOUT_MS }),
     ];
@@ -59,7 +60,14 @@ export class HealthController {
         }
       });
     }
-    return this.health.check(checks);
+    try {
+      return await this.health.check(checks);
+    } catch (err) {
+      const details = (err as { response?: { details?: unknown } }).response?.details;
+      throw CommonProblems.unavailable('Not ready: a dependency does not answer.', {
+        checks: details,
+      });
+    }
   }
 }
 

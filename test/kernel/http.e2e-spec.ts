@@ -1,6 +1,6 @@
-import { startApp, type TestApp } from './support/app.js';
-import { client, expectProblem, type Client } from './support/http.js';
-import { registerUser } from './support/factories.js';
+import { startApp, type TestApp } from '../support/app.js';
+import { client, expectProblem, type Client } from '../support/http.js';
+import { registerUser } from '../support/factories.js';
 
 describe('HTTP kernel', () => {
   let app: TestApp;
@@ -132,6 +132,10 @@ describe('HTTP kernel', () => {
         });
       }
     }
+    const wsParam = doc.paths['/v1/workspaces/{workspaceId}'].get.parameters.find(
+      (p: any) => p.name === 'workspaceId',
+    );
+    expect(wsParam.schema.format).toBe('uuid');
     const ui = await api.get('/docs');
     expect(ui.status).toBe(200);
     expect(ui.text).toContain('swagger');

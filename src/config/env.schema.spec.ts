@@ -1,0 +1,54 @@
+import { ConfigValidationError, validateEnv } from './env.schema.js';
+
+describe('validateEnv', () => {
+  it('applies the documented defaults', () => {
+    const env = validateEnv({});
+    expect(env).toMatchObject({
+      PORT: 3000,
+      HOST: '0.0.0.0',
+      DATA_DIR: './data',
+      DB_POOL_SIZE: 10,
+      DB_STATEMENT_TIMEOUT_MS: 3000,
+      MIGRATIONS_RUN: true,
+      LOG_LEVEL: 'info',
+      BODY_LIMIT_BYTES: 1048576,
+      RATE_LIMIT_PER_MINUTE: 600,
+      AUTH_RATE_LIMIT_PER_MINUTE: 10,
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: false,
+    });
+    expect(env.DATABASE_URL).toBeUndefined();
+  });
+
+  it('parses numbers and booleans from strings', () => {
+    expect(validateEnv({ PORT: '8080', MIGRATIONS_RUN: 'false' })).toMatchObject({
+      PORT: 8080,
+      MIGRATIONS_RUN: false,
+    });
+  });
+
+  it('treats empty values as unset', () => {
+    const env = validateEnv({ PORT: '', DATABASE_URL: '' });
+    expect(env.PORT).toBe(3000);
+    expect(env.DATABASE_URL).toBeUndefined();
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['REDIS_URL', 'nonsense'],
+    ['BODY_LIMIT_BYTES', '1.5'],
+  ])('refuses %s=%s, naming the variable', (name, value) => {
+    expect(() => validateEnv({ [name]: value })).toThrow(new RegExp(`^${name}: `));
+  });
+
+  it('requires a long JWT secret in production', () => {
+    expect(() => validateEnv({ NODE_ENV: 'production' })).toThrow(ConfigValidationError);
+    expect(() => validateEnv({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(31) })).toThrow(
+      /JWT_SECRET/,
+    );
+    expect(
+      validateEnv({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).JWT_SECRET,
+    ).toHaveLength(32);
+  });
+});
