@@ -3,7 +3,7 @@ import { startApp, type TestApp } from '../support/app.js';
 import { describeOnPostgres, testPool } from '../support/db.js';
 import { createTeam, type Team } from '../support/factories.js';
 import { client, type Client } from '../support/http.js';
-import { createCard, createNote } from './notes.factories.js';
+import { createCard, createNote, listAll } from './notes.factories.js';
 
 const RACERS = 8;
 const ROUNDS = 4;
@@ -83,6 +83,24 @@ describeOnPostgres('notes on PostgreSQL', () => {
     expect(await revisionVersions(note.id)).toEqual(
       Array.from({ length: admitted }, (_, i) => i + 1),
     );
+  });
+
+  it('pages through notes updated within the same millisecond (cursor keeps microseconds)', async () => {
+    const { workspaceId, owner } = await createTeam(api);
+    const token = owner.accessToken;
+    const notes = [];
+    for (let i = 0; i < 4; i += 1)
+      notes.push(await createNote(api, token, workspaceId, { title: `n${i}` }));
+    // Same millisecond, different microseconds: a millisecond cursor would skip or repeat rows.
+    const stamps = ['.123901', '.123700', '.123400', '.123100'];
+    for (const [i, note] of notes.entries()) {
+      await db.query(`UPDATE notes SET updated_at = $2::timestamptz WHERE id = $1`, [
+        note.id,
+        `2030-01-01T00:00:00${stamps[i]}Z`,
+      ]);
+    }
+    const listed = await listAll(api, token, `/v1/workspaces/${workspaceId}/notes`, 1);
+    expect(listed.map((n) => n.id)).toEqual(notes.map((n) => n.id));
   });
 
   it('writes one audit event per mutation, the body as length and hash only', async () => {
