@@ -1,8 +1,15 @@
 import { InitialSchema1795324499983 } from './1795324499983-InitialSchema.js';
+import { BoardSchema1795325154684 } from './1795325154684-BoardSchema.js';
 import { AuditLog1795325331788 } from './1795325331788-AuditLog.js';
+import { NotesSchema1795328291341 } from './1795328291341-NotesSchema.js';
 
 /**
  * Every migration, in order. `npm run migration:generate -- Name` writes a new file and adds it
  * here; the app, the tests and the scripts all read this list.
  */
-export const migrations: Function[] = [InitialSchema1795324499983, AuditLog1795325331788];
+export const migrations: Function[] = [
+  InitialSchema1795324499983,
+  BoardSchema1795325154684,
+  AuditLog1795325331788,
+  NotesSchema1795328291341,
+];

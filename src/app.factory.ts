@@ -57,6 +57,14 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
       reply.elapsedTime / 1000,
     );
   });
+  // A route may accept larger bodies than BODY_LIMIT_BYTES with `@RouteConfig({ bodyLimit })`
+  // (notes carry 1 MiB markdown bodies); it never lowers the configured limit.
+  fastify.addHook('onRoute', (route) => {
+    const wanted = (route.config as { bodyLimit?: unknown } | undefined)?.bodyLimit;
+    if (typeof wanted === 'number' && wanted > (route.bodyLimit ?? config.bodyLimitBytes)) {
+      route.bodyLimit = wanted;
+    }
+  });
   // Bodies are JSON only: anything else is 415, not parsed as text.
   fastify.removeContentTypeParser('text/plain');
   // Errors Fastify raises before Nest sees the request (body parsing, size, media type).

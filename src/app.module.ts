@@ -5,6 +5,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { LoggerModule } from 'nestjs-pino';
 import { AuditLogModule } from './audit/audit-log.module.js';
 import { AuditModule } from './audit/audit.module.js';
+import { BoardModule } from './board/board.module.js';
 import { CommonModule } from './common/common.module.js';
 import { EtagInterceptor } from './common/etag.js';
 import { IdempotencyInterceptor } from './common/idempotency.interceptor.js';
@@ -23,6 +24,7 @@ import {
 import { DatabaseModule } from './database/database.module.js';
 import { AuthGuard } from './identity/auth.guard.js';
 import { IdentityModule } from './identity/identity.module.js';
+import { NotesModule } from './notes/notes.module.js';
 import { OpsModule } from './ops/ops.module.js';
 
 const RATE_LIMIT_WINDOW_MS = 60_000;
@@ -92,6 +94,8 @@ export const REDACTED_LOG_PATHS = [
     AuditModule,
     IdentityModule,
     AuditLogModule,
+    BoardModule,
+    NotesModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: ProblemFilter },

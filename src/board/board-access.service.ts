@@ -1,0 +1,123 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { CommonProblems } from '../common/problem.js';
+import type { Principal } from '../common/request-context.js';
+import type { Role } from '../identity/membership.entity.js';
+import {
+  WorkspaceAccess,
+  type WorkspaceAccessGrant,
+} from '../identity/workspace-access.service.js';
+import { BoardProblems } from './board.errors.js';
+import { findCard, type CardRow } from './cards.queries.js';
+import { BoardColumnEntity } from './entities/board-column.entity.js';
+import { BoardEntity } from './entities/board.entity.js';
+import { CommentEntity } from './entities/comment.entity.js';
+import { LabelEntity } from './entities/label.entity.js';
+
+export const NOT_FOUND = {
+  board: 'Board not found.',
+  column: 'Column not found.',
+  card: 'Card not found.',
+  label: 'Label not found.',
+  comment: 'Comment not found.',
+} as const;
+
+/**
+ * Loads a board-module row by id and checks the caller's role in the row's workspace. A row of
+ * a workspace the caller is not a member of answers exactly like a missing one (404, same detail).
+ */
+@Injectable()
+export class BoardAccess {
+  constructor(private readonly access: WorkspaceAccess) {}
+
+  async board(
+    em: EntityManager,
+    principal: Principal,
+    boardId: string,
+    role: Role,
+  ): Promise<{ board: BoardEntity; grant: WorkspaceAccessGrant }> {
+    const board = await em.findOneBy(BoardEntity, { id: boardId });
+    if (!board) throw CommonProblems.notFound(NOT_FOUND.board);
+    const grant = await this.access.require(principal, board.workspaceId, role, NOT_FOUND.board);
+    return { board, grant };
+  }
+
+  /** A board the caller may change content of: member or more, and not archived. */
+  async writableBoard(
+    em: EntityManager,
+    principal: Principal,
+    boardId: string,
+  ): Promise<{ board: BoardEntity; grant: WorkspaceAccessGrant }> {
+    const found = await this.board(em, principal, boardId, 'member');
+    assertBoardWritable(found.board.archivedAt);
+    return found;
+  }
+
+  async column(
+    em: EntityManager,
+    principal: Principal,
+    columnId: string,
+    role: Role,
+  ): Promise<BoardColumnEntity> {
+    const column = await em.findOneBy(BoardColumnEntity, { id: columnId });
+    if (!column) throw CommonProblems.notFound(NOT_FOUND.column);
+    await this.access.require(principal, column.workspaceId, role, NOT_FOUND.column);
+    return column;
+  }
+
+  async card(
+    em: EntityManager,
+    principal: Principal,
+    cardId: string,
+    role: Role,
+  ): Promise<{ card: CardRow; grant: WorkspaceAccessGrant }> {
+    const card = await findCard(em, cardId);
+    if (!card) throw CommonProblems.notFound(NOT_FOUND.card);
+    const grant = await this.access.require(principal, card.workspaceId, role, NOT_FOUND.card);
+    return { card, grant };
+  }
+
+  async label(
+    em: EntityManager,
+    principal: Principal,
+    labelId: string,
+    role: Role,
+  ): Promise<LabelEntity> {
+    const label = await em.findOneBy(LabelEntity, { id: labelId });
+    if (!label) throw CommonProblems.notFound(NOT_FOUND.label);
+    await this.access.require(principal, label.workspaceId, role, NOT_FOUND.label);
+    return label;
+  }
+
+  async comment(
+    em: EntityManager,
+    principal: Principal,
+    commentId: string,
+    role: Role,
+  ): Promise<{ comment: CommentEntity; grant: WorkspaceAccessGrant }> {
+    const comment = await em.findOneBy(CommentEntity, { id: commentId });
+    if (!comment) throw CommonProblems.notFound(NOT_FOUND.comment);
+    const grant = await this.access.require(
+      principal,
+      comment.workspaceId,
+      role,
+      NOT_FOUND.comment,
+    );
+    return { comment, grant };
+  }
+
+  /** The caller's role check on a workspace already known (e.g. admin rights on a row). */
+  require(principal: Principal, workspaceId: string, role: Role, notFoundDetail: string) {
+    return this.access.require(principal, workspaceId, role, notFoundDetail);
+  }
+
+  /** Which of `userIds` are not members of the workspace. */
+  async nonMembers(workspaceId: string, userIds: string[]): Promise<string[]> {
+    const members = await this.access.membersAmong(workspaceId, userIds);
+    return userIds.filter((id) => !members.has(id));
+  }
+}
+
+export function assertBoardWritable(archivedAt: Date | null): void {
+  if (archivedAt) throw BoardProblems.boardArchived();
+}

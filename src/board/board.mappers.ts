@@ -1,0 +1,94 @@
+import type { CardRow, CardSummaryRow } from './cards.queries.js';
+import type { BoardResponseDto } from './dto/board.dto.js';
+import type { CardResponseDto, CardSummaryResponseDto } from './dto/card.dto.js';
+import type { ColumnResponseDto } from './dto/column.dto.js';
+import type { CommentResponseDto } from './dto/comment.dto.js';
+import type { LabelResponseDto } from './dto/label.dto.js';
+import type { BoardColumnEntity } from './entities/board-column.entity.js';
+import type { BoardEntity } from './entities/board.entity.js';
+import type { CommentEntity } from './entities/comment.entity.js';
+import type { LabelEntity } from './entities/label.entity.js';
+
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+export const toBoardResponse = (b: BoardEntity): BoardResponseDto => ({
+  id: b.id,
+  workspaceId: b.workspaceId,
+  name: b.name,
+  description: b.description,
+  archived: b.archivedAt !== null,
+  archivedAt: iso(b.archivedAt),
+  createdBy: b.createdBy,
+  version: b.version,
+  createdAt: b.createdAt.toISOString(),
+  updatedAt: b.updatedAt.toISOString(),
+});
+
+export const toColumnResponse = (c: BoardColumnEntity): ColumnResponseDto => ({
+  id: c.id,
+  boardId: c.boardId,
+  name: c.name,
+  position: c.position,
+  wipLimit: c.wipLimit,
+  isDone: c.isDone,
+  version: c.version,
+  createdAt: c.createdAt.toISOString(),
+  updatedAt: c.updatedAt.toISOString(),
+});
+
+function cardFields(c: Omit<CardRow, 'description' | 'checklist'>) {
+  return {
+    id: c.id,
+    boardId: c.boardId,
+    columnId: c.columnId,
+    position: c.position,
+    title: c.title,
+    labelIds: c.labelIds,
+    assigneeIds: c.assigneeIds,
+    dueAt: iso(c.dueAt),
+    archived: c.archivedAt !== null,
+    archivedAt: iso(c.archivedAt),
+    columnEnteredAt: c.columnEnteredAt.toISOString(),
+    doneFirstAt: iso(c.doneFirstAt),
+    doneLastAt: iso(c.doneLastAt),
+    createdBy: c.createdBy,
+    version: c.version,
+    createdAt: c.createdAt.toISOString(),
+    updatedAt: c.updatedAt.toISOString(),
+  };
+}
+
+export const toCardResponse = (c: CardRow): CardResponseDto => ({
+  ...cardFields(c),
+  description: c.description,
+  checklist: c.checklist.map((item) => ({ text: item.text, done: item.done })),
+});
+
+export const toCardSummary = (c: CardSummaryRow): CardSummaryResponseDto => ({
+  ...cardFields(c),
+  hasDescription: c.hasDescription,
+  checklistTotal: c.checklistTotal,
+  checklistDone: c.checklistDone,
+});
+
+export const toLabelResponse = (l: LabelEntity): LabelResponseDto => ({
+  id: l.id,
+  boardId: l.boardId,
+  name: l.name,
+  color: l.color,
+  version: l.version,
+  createdAt: l.createdAt.toISOString(),
+  updatedAt: l.updatedAt.toISOString(),
+});
+
+export const toCommentResponse = (c: CommentEntity): CommentResponseDto => ({
+  id: c.id,
+  cardId: c.cardId,
+  boardId: c.boardId,
+  authorId: c.authorId,
+  body: c.body,
+  edited: c.version > 1,
+  version: c.version,
+  createdAt: c.createdAt.toISOString(),
+  updatedAt: c.updatedAt.toISOString(),
+});
