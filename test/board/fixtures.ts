@@ -1,4 +1,4 @@
-import type { Client } from '../support/http.js';
+import type { ApiResponse, Client } from '../support/http.js';
 
 export interface BoardFixture {
   boardId: string;
@@ -52,8 +52,8 @@ export async function listAll(
   const all = [];
   let cursor: string | null = null;
   do {
-    const qs = `limit=${limit}${query ? `&${query}` : ''}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-    const res = await api.get(`/v1/boards/${boardId}/cards?${qs}`, { token });
+    const qs: string = `limit=${limit}${query ? `&${query}` : ''}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const res: ApiResponse = await api.get(`/v1/boards/${boardId}/cards?${qs}`, { token });
     if (res.status !== 200) throw new Error(`list failed: ${res.status} ${res.text}`);
     all.push(...res.body.data);
     cursor = res.body.nextCursor;
