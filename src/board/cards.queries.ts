@@ -65,6 +65,49 @@ export async function findCard(em: EntityManager, id: string): Promise<CardRow |
   return row;
 }
 
+export interface NewCard {
+  id: string;
+  workspaceId: string;
+  boardId: string;
+  columnId: string;
+  position: string;
+  title: string;
+  description: string;
+  dueAt: Date | null;
+  checklist: ChecklistItem[];
+  createdBy: string;
+  /** Created in the done column: it entered "done" now. */
+  done: boolean;
+}
+
+/** Inserts a card and returns it as stored (without labels and assignees, written apart). */
+export async function insertCard(
+  em: EntityManager,
+  card: NewCard,
+): Promise<Omit<CardRow, 'labelIds' | 'assigneeIds'>> {
+  const [row] = (await em.query(
+    `INSERT INTO cards AS c (id, workspace_id, board_id, column_id, position, title, description,
+                             due_at, checklist, created_by, done_first_at, done_last_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10,
+             CASE WHEN $11 THEN now() END, CASE WHEN $11 THEN now() END)
+     RETURNING ${CARD_SCALARS}, c.description, c.checklist`,
+    [
+      card.id,
+      card.workspaceId,
+      card.boardId,
+      card.columnId,
+      card.position,
+      card.title,
+      card.description,
+      card.dueAt,
+      JSON.stringify(card.checklist),
+      card.createdBy,
+      card.done,
+    ],
+  )) as Array<Omit<CardRow, 'labelIds' | 'assigneeIds'>>;
+  return row;
+}
+
 /** The board of a card and whether it is archived (writes under an archived board are refused). */
 export async function boardArchivedAt(
   em: EntityManager,
