@@ -653,6 +653,19 @@ describe('cards', () => {
         checklistDone: 0,
       });
       expect(page.body.data[0]).not.toHaveProperty('description');
+      // List items and single cards show the same instants, formatted the same way.
+      const full = (await api.get(`/v1/cards/${page.body.data[0].id}`, { token })).body;
+      for (const field of ['createdAt', 'updatedAt', 'columnEnteredAt', 'dueAt', 'doneLastAt']) {
+        expect(page.body.data[0][field]).toBe(full[field]);
+      }
+      const doneItem = (await listAll(api, token, boardId, `columnId=${columns[2]}`))[0] as Record<
+        string,
+        unknown
+      >;
+      const doneFull = (await api.get(`/v1/cards/${doneItem.id}`, { token })).body;
+      for (const field of ['dueAt', 'doneFirstAt', 'doneLastAt', 'columnEnteredAt']) {
+        expect(doneItem[field]).toBe(doneFull[field]);
+      }
       expect(page.headers.get('etag')).toBeNull();
     });
 
