@@ -30,7 +30,7 @@ const CARDS = Number(env.BENCH_CARDS ?? 100_000);
 const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 32);
 const DURATION_S = Number(env.BENCH_DURATION_S ?? 10);
 const WARMUP_S = Number(env.BENCH_WARMUP_S ?? 2);
-const POOL_SIZE = env.BENCH_DB_POOL_SIZE ?? '20';
+const POOL_SIZE = env.BENCH_DB_POOL_SIZE ?? '10'; // the app's default DB_POOL_SIZE
 const KEEP_DB = env.BENCH_KEEP_DB === 'true';
 const PAGE = 50;
 const EXTRA_MEMBERS = 20;
