@@ -10,8 +10,11 @@
 //   4. drives each scenario with autocannon (BENCH_CONNECTIONS=32 for BENCH_DURATION_S=10 s after a
 //      short warm-up): list a page of 50 on the 100k board (first page and deep cursors), get one
 //      card, create a card with a unique Idempotency-Key, move a card between two columns;
-//   5. prints requests/s, p50, p99, errors and non-2xx per scenario, stops the app, drops the
-//      database (BENCH_KEEP_DB=true keeps it, for EXPLAIN).
+//   5. prints requests/s, p50, p99, errors and non-2xx per scenario, with the CPU each request
+//      cost the app process, the bench database's PostgreSQL backends and this load generator
+//      (from /proc: tells a slow code path from a busy machine; the load average is printed too),
+//      stops the app and drops the database (BENCH_KEEP_DB=true keeps it, for EXPLAIN).
+// Knobs: BENCH_CARDS, BENCH_CONNECTIONS, BENCH_DURATION_S, BENCH_WARMUP_S, BENCH_DB_POOL_SIZE.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
