@@ -277,6 +277,7 @@ function scenarios(token, boardId, fixtures) {
   return [
     {
       name: 'list cards (page of 50, 100k board)',
+      targetP99: 50,
       requests: [
         {
           method: 'GET',
@@ -304,6 +305,7 @@ function scenarios(token, boardId, fixtures) {
     },
     {
       name: 'create card (Idempotency-Key)',
+      targetP99: 100,
       requests: [
         {
           method: 'POST',
@@ -319,6 +321,7 @@ function scenarios(token, boardId, fixtures) {
     },
     {
       name: 'move card (between two columns)',
+      targetP99: 100,
       requests: [
         {
           method: 'POST',
@@ -339,7 +342,11 @@ function scenarios(token, boardId, fixtures) {
 }
 
 function table(rows) {
-  const head = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'requests', 'CPU ms/req app | pg | loadgen'];
+  const head = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'requests', 'p99 target', 'CPU ms/req app | pg | loadgen'];
+  const verdict = (r) =>
+    r.target === undefined
+      ? '-'
+      : `< ${r.target} ${r.result.latency.p99 < r.target && r.result.errors + r.result.timeouts === 0 ? 'met' : 'MISSED'}`;
   const cpu = (c) => (c ? `${c.app.toFixed(2)} | ${c.pg.toFixed(2)} | ${c.loadgen.toFixed(2)}` : 'n/a');
   const data = rows.map((r) => [
     r.name,
@@ -349,6 +356,7 @@ function table(rows) {
     String(r.result.errors + r.result.timeouts),
     String(r.result.non2xx),
     String(r.result.requests.total),
+    verdict(r),
     cpu(r.cpu),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...data.map((d) => d[i].length)));
@@ -421,7 +429,12 @@ async function main() {
       const before = await cpuSnapshot(app, monitor, dbName);
       const result = await run(app, s.name, s.requests);
       const after = await cpuSnapshot(app, monitor, dbName);
-      results.push({ name: s.name, result, cpu: cpuPerRequest(before, after, result.requests.total) });
+      results.push({
+        name: s.name,
+        result,
+        target: s.targetP99,
+        cpu: cpuPerRequest(before, after, result.requests.total),
+      });
     }
     await monitor.end();
     process.stdout.write(`\n${table(results)}\n\n`);
