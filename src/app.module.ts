@@ -9,6 +9,7 @@ import { BoardModule } from './board/board.module.js';
 import { CommonModule } from './common/common.module.js';
 import { EtagInterceptor } from './common/etag.js';
 import { IdempotencyInterceptor } from './common/idempotency.interceptor.js';
+import { MemoryThrottlerStorage } from './common/memory-throttler-storage.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { isAuthRoute, RateLimitGuard, RedisThrottlerStorage } from './common/rate-limit.js';
 import { RequestContextInterceptor } from './common/request-context.interceptor.js';
@@ -85,7 +86,8 @@ export const REDACTED_LOG_PATHS = [
             limit: (context) => (isAuthRoute(context) ? config.authPerMinute : config.perMinute),
           },
         ],
-        storage: redis ?? undefined,
+        // Fixed windows in memory unless Redis is configured (the default storage is O(hits)).
+        storage: redis ?? new MemoryThrottlerStorage(),
       }),
     }),
     DatabaseModule,

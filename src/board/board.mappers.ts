@@ -36,36 +36,51 @@ export const toColumnResponse = (c: BoardColumnEntity): ColumnResponseDto => ({
   updatedAt: c.updatedAt.toISOString(),
 });
 
-function cardFields(c: Omit<CardRow, 'description' | 'checklist'>) {
-  return {
-    id: c.id,
-    boardId: c.boardId,
-    columnId: c.columnId,
-    position: c.position,
-    title: c.title,
-    labelIds: c.labelIds,
-    assigneeIds: c.assigneeIds,
-    dueAt: iso(c.dueAt),
-    archived: c.archivedAt !== null,
-    archivedAt: iso(c.archivedAt),
-    columnEnteredAt: c.columnEnteredAt.toISOString(),
-    doneFirstAt: iso(c.doneFirstAt),
-    doneLastAt: iso(c.doneLastAt),
-    createdBy: c.createdBy,
-    version: c.version,
-    createdAt: c.createdAt.toISOString(),
-    updatedAt: c.updatedAt.toISOString(),
-  };
-}
+const cardResponseFields = (c: Omit<CardRow, 'description' | 'checklist'>) => ({
+  id: c.id,
+  boardId: c.boardId,
+  columnId: c.columnId,
+  position: c.position,
+  title: c.title,
+  labelIds: c.labelIds,
+  assigneeIds: c.assigneeIds,
+  dueAt: iso(c.dueAt),
+  archived: c.archivedAt !== null,
+  archivedAt: iso(c.archivedAt),
+  columnEnteredAt: c.columnEnteredAt.toISOString(),
+  doneFirstAt: iso(c.doneFirstAt),
+  doneLastAt: iso(c.doneLastAt),
+  createdBy: c.createdBy,
+  version: c.version,
+  createdAt: c.createdAt.toISOString(),
+  updatedAt: c.updatedAt.toISOString(),
+});
 
 export const toCardResponse = (c: CardRow): CardResponseDto => ({
-  ...cardFields(c),
+  ...cardResponseFields(c),
   description: c.description,
   checklist: c.checklist.map((item) => ({ text: item.text, done: item.done })),
 });
 
+/** A list item; its timestamps are already ISO text (see CardSummaryRow). */
 export const toCardSummary = (c: CardSummaryRow): CardSummaryResponseDto => ({
-  ...cardFields(c),
+  id: c.id,
+  boardId: c.boardId,
+  columnId: c.columnId,
+  position: c.position,
+  title: c.title,
+  labelIds: c.labelIds,
+  assigneeIds: c.assigneeIds,
+  dueAt: c.dueAt,
+  archived: c.archivedAt !== null,
+  archivedAt: c.archivedAt,
+  columnEnteredAt: c.columnEnteredAt,
+  doneFirstAt: c.doneFirstAt,
+  doneLastAt: c.doneLastAt,
+  createdBy: c.createdBy,
+  version: c.version,
+  createdAt: c.createdAt,
+  updatedAt: c.updatedAt,
   hasDescription: c.hasDescription,
   checklistTotal: c.checklistTotal,
   checklistDone: c.checklistDone,

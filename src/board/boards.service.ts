@@ -20,6 +20,7 @@ import type {
 import { BoardColumnEntity } from './entities/board-column.entity.js';
 import { BoardEntity } from './entities/board.entity.js';
 import { evenlySpacedKeys } from './ordering.js';
+import { sentFields } from './dto/validators.js';
 import { deleteVersioned } from './versioned-delete.js';
 
 const BOARD_KEYS: KeysetKey<BoardEntity>[] = [
@@ -120,12 +121,13 @@ export class BoardsService {
   ): Promise<BoardResponseDto> {
     return this.tx.run(async (em) => {
       const { board } = await this.boards.writableBoard(em, principal, boardId);
-      const changes = diffChanges(board, { ...board, ...dto }, BOARD_FIELDS);
+      const sent = sentFields(dto);
+      const changes = diffChanges(board, { ...board, ...sent }, BOARD_FIELDS);
       if (Object.keys(changes).length === 0) {
         checkIfMatch(board.version, ifMatch);
         return toBoardResponse(board);
       }
-      await updateVersioned(em, BoardEntity, boardId, board.version, ifMatch, { ...dto });
+      await updateVersioned(em, BoardEntity, boardId, board.version, ifMatch, sent);
       const after = await em.findOneByOrFail(BoardEntity, { id: boardId });
       await this.record(em, after, 'board.updated', changes);
       return toBoardResponse(after);

@@ -32,7 +32,28 @@ export interface CardRow {
 }
 
 /** A card of a list page (no description or checklist, their summary instead). */
-export interface CardSummaryRow extends Omit<CardRow, 'description' | 'checklist'> {
+type Timestamps =
+  | 'dueAt'
+  | 'archivedAt'
+  | 'columnEnteredAt'
+  | 'doneFirstAt'
+  | 'doneLastAt'
+  | 'createdAt'
+  | 'updatedAt';
+
+/**
+ * A card of a list page (no description or checklist, their summary instead). Its timestamps
+ * come formatted by PostgreSQL (ISO 8601, UTC, milliseconds, like `Date#toISOString`): a page
+ * then costs no Date parsing and formatting per card.
+ */
+export interface CardSummaryRow extends Omit<CardRow, 'description' | 'checklist' | Timestamps> {
+  dueAt: string | null;
+  archivedAt: string | null;
+  columnEnteredAt: string;
+  doneFirstAt: string | null;
+  doneLastAt: string | null;
+  createdAt: string;
+  updatedAt: string;
   columnPosition: string;
   hasDescription: boolean;
   checklistTotal: number;
@@ -44,6 +65,17 @@ const CARD_SCALARS = `c.id, c.workspace_id AS "workspaceId", c.board_id AS "boar
   c.archived_at AS "archivedAt", c.column_entered_at AS "columnEnteredAt",
   c.done_first_at AS "doneFirstAt", c.done_last_at AS "doneLastAt", c.created_by AS "createdBy",
   c.version, c.created_at AS "createdAt", c.updated_at AS "updatedAt"`;
+
+const isoText = (column: string, alias: string): string =>
+  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "${alias}"`;
+
+/** CARD_SCALARS with the timestamps as ISO text (see CardSummaryRow). */
+const CARD_SCALARS_ISO = `c.id, c.workspace_id AS "workspaceId", c.board_id AS "boardId",
+  c.column_id AS "columnId", c.position, c.title, ${isoText('c.due_at', 'dueAt')},
+  ${isoText('c.archived_at', 'archivedAt')}, ${isoText('c.column_entered_at', 'columnEnteredAt')},
+  ${isoText('c.done_first_at', 'doneFirstAt')}, ${isoText('c.done_last_at', 'doneLastAt')},
+  c.created_by AS "createdBy", c.version, ${isoText('c.created_at', 'createdAt')},
+  ${isoText('c.updated_at', 'updatedAt')}`;
 
 /** Labels and assignees of one card, by primary-key range scans (sorted, as text). */
 const cardSets = (ws: string, board: string, card: string): string => `
@@ -62,6 +94,49 @@ export async function findCard(em: EntityManager, id: string): Promise<CardRow |
        FROM cards c WHERE c.id = $1`,
     [id],
   )) as CardRow[];
+  return row;
+}
+
+export interface NewCard {
+  id: string;
+  workspaceId: string;
+  boardId: string;
+  columnId: string;
+  position: string;
+  title: string;
+  description: string;
+  dueAt: Date | null;
+  checklist: ChecklistItem[];
+  createdBy: string;
+  /** Created in the done column: it entered "done" now. */
+  done: boolean;
+}
+
+/** Inserts a card and returns it as stored (without labels and assignees, written apart). */
+export async function insertCard(
+  em: EntityManager,
+  card: NewCard,
+): Promise<Omit<CardRow, 'labelIds' | 'assigneeIds'>> {
+  const [row] = (await em.query(
+    `INSERT INTO cards AS c (id, workspace_id, board_id, column_id, position, title, description,
+                             due_at, checklist, created_by, done_first_at, done_last_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10,
+             CASE WHEN $11 THEN now() END, CASE WHEN $11 THEN now() END)
+     RETURNING ${CARD_SCALARS}, c.description, c.checklist`,
+    [
+      card.id,
+      card.workspaceId,
+      card.boardId,
+      card.columnId,
+      card.position,
+      card.title,
+      card.description,
+      card.dueAt,
+      JSON.stringify(card.checklist),
+      card.createdBy,
+      card.done,
+    ],
+  )) as Array<Omit<CardRow, 'labelIds' | 'assigneeIds'>>;
   return row;
 }
 
@@ -304,7 +379,7 @@ export async function listCardPage(
   const sql = `
     SELECT page.*, ${cardSets('$1', '$2', 'page.id')}
       FROM (
-        SELECT col.position AS "columnPosition", ${CARD_SCALARS},
+        SELECT col.position AS "columnPosition", ${CARD_SCALARS_ISO},
                octet_length(c.description) > 0 AS "hasDescription",
                jsonb_array_length(c.checklist) AS "checklistTotal",
                (SELECT count(*)::int FROM jsonb_array_elements(c.checklist) item

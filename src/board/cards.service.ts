@@ -22,6 +22,7 @@ import {
   boardArchivedAt,
   countActiveCards,
   findCard,
+  insertCard,
   keyedCards,
   listCardPage,
   lockColumn,
@@ -119,8 +120,7 @@ export class CardsService {
       // A new card is never "already placed".
       if (placed === 'unchanged') throw new Error('placement of a new card cannot be unchanged');
       await this.applyRebalance(em, column, placed);
-      const done = column.isDone ? () => 'now()' : null;
-      await em.insert(CardEntity, {
+      const inserted = await insertCard(em, {
         id,
         workspaceId: board.workspaceId,
         boardId,
@@ -131,8 +131,8 @@ export class CardsService {
         dueAt: dto.dueAt ? new Date(dto.dueAt) : null,
         checklist: checklistOf(dto.checklist) ?? [],
         createdBy: userId,
-        ...(done ? { doneFirstAt: done, doneLastAt: done } : {}),
-      } as never);
+        done: column.isDone,
+      });
       await this.writeSets(
         em,
         { workspaceId: board.workspaceId, boardId, cardId: id },
@@ -141,7 +141,7 @@ export class CardsService {
         [],
         [],
       );
-      const card = (await findCard(em, id))!;
+      const card: CardRow = { ...inserted, labelIds, assigneeIds };
       await this.record(em, card, 'card.created', diffChanges(null, card, CARD_FIELDS));
       return toCardResponse(card);
     });

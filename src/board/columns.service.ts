@@ -30,6 +30,7 @@ import type {
 } from './dto/column.dto.js';
 import { BoardColumnEntity } from './entities/board-column.entity.js';
 import { keyForPlacement, keysAfter, rebalanced, type Placement } from './ordering.js';
+import { sentFields } from './dto/validators.js';
 import { deleteVersioned } from './versioned-delete.js';
 
 export const COLUMN_FIELDS = ['name', 'position', 'wipLimit', 'isDone'];
@@ -116,7 +117,8 @@ export class ColumnsService {
   ): Promise<ColumnResponseDto> {
     return this.tx.run(async (em) => {
       const column = await this.writableColumn(em, principal, columnId);
-      const changes = diffChanges(column, { ...column, ...dto }, ['name', 'wipLimit', 'isDone']);
+      const sent = sentFields(dto);
+      const changes = diffChanges(column, { ...column, ...sent }, ['name', 'wipLimit', 'isDone']);
       if (Object.keys(changes).length === 0) {
         checkIfMatch(column.version, ifMatch);
         return toColumnResponse(column);
@@ -125,9 +127,7 @@ export class ColumnsService {
       if (dto.isDone === true) {
         await this.unsetDone(em, column.workspaceId, column.boardId, column.id);
       }
-      await updateVersioned(em, BoardColumnEntity, column.id, column.version, ifMatch, {
-        ...dto,
-      });
+      await updateVersioned(em, BoardColumnEntity, column.id, column.version, ifMatch, sent);
       if (dto.isDone === true && !column.isDone) await this.stampDoneTimes(em, column);
       const after = await em.findOneByOrFail(BoardColumnEntity, { id: columnId });
       await this.record(em, after, 'column.updated', changes);

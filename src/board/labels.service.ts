@@ -20,6 +20,7 @@ import { toLabelResponse } from './board.mappers.js';
 import { boardArchivedAt } from './cards.queries.js';
 import type { CreateLabelDto, LabelResponseDto, UpdateLabelDto } from './dto/label.dto.js';
 import { LabelEntity } from './entities/label.entity.js';
+import { sentFields } from './dto/validators.js';
 import { deleteVersioned } from './versioned-delete.js';
 
 const LABEL_FIELDS = ['name', 'color'];
@@ -96,12 +97,13 @@ export class LabelsService {
   ): Promise<LabelResponseDto> {
     return this.tx.run(async (em) => {
       const label = await this.writableLabel(em, principal, labelId);
-      const changes = diffChanges(label, { ...label, ...dto }, LABEL_FIELDS);
+      const sent = sentFields(dto);
+      const changes = diffChanges(label, { ...label, ...sent }, LABEL_FIELDS);
       if (Object.keys(changes).length === 0) {
         checkIfMatch(label.version, ifMatch);
         return toLabelResponse(label);
       }
-      await updateVersioned(em, LabelEntity, label.id, label.version, ifMatch, { ...dto }).catch(
+      await updateVersioned(em, LabelEntity, label.id, label.version, ifMatch, sent).catch(
         (err: unknown) => {
           throw isUniqueViolation(err, NAME_INDEX) ? nameTaken(dto.name ?? label.name) : err;
         },

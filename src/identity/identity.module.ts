@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -31,7 +32,9 @@ import { WorkspacesService } from './workspaces.service.js';
     JwtModule.registerAsync({
       inject: [JWT_SECRET],
       useFactory: (secret: string) => ({
-        secret,
+        // A KeyObject, not the string: jsonwebtoken otherwise re-parses the string on every
+        // verify (first as a PEM public key, which throws), a large share of a request's CPU.
+        secret: createSecretKey(Buffer.from(secret, 'utf8')),
         signOptions: { algorithm: 'HS256' },
         verifyOptions: { algorithms: ['HS256'] },
       }),

@@ -72,3 +72,13 @@ export const LowerCaseIds = () =>
         ? value.map((v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v))
         : value,
   );
+
+/**
+ * The fields a request actually sent. (DTO instances carry every declared field, absent ones
+ * as `undefined`, which must neither count as a change nor be written.)
+ */
+export function sentFields<T extends object>(dto: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(dto).filter(([, value]) => value !== undefined),
+  ) as Partial<T>;
+}
