@@ -20,7 +20,7 @@ import type {
 import { BoardColumnEntity } from './entities/board-column.entity.js';
 import { BoardEntity } from './entities/board.entity.js';
 import { evenlySpacedKeys } from './ordering.js';
-import { sentFields } from './dto/validators.js';
+import { sentFields } from '../common/validators.js';
 import { deleteVersioned } from './versioned-delete.js';
 
 const BOARD_KEYS: KeysetKey<BoardEntity>[] = [

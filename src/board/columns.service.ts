@@ -30,7 +30,7 @@ import type {
 } from './dto/column.dto.js';
 import { BoardColumnEntity } from './entities/board-column.entity.js';
 import { keyForPlacement, keysAfter, rebalanced, type Placement } from './ordering.js';
-import { sentFields } from './dto/validators.js';
+import { sentFields } from '../common/validators.js';
 import { deleteVersioned } from './versioned-delete.js';
 
 export const COLUMN_FIELDS = ['name', 'position', 'wipLimit', 'isDone'];

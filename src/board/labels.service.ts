@@ -20,7 +20,7 @@ import { toLabelResponse } from './board.mappers.js';
 import { boardArchivedAt } from './cards.queries.js';
 import type { CreateLabelDto, LabelResponseDto, UpdateLabelDto } from './dto/label.dto.js';
 import { LabelEntity } from './entities/label.entity.js';
-import { sentFields } from './dto/validators.js';
+import { sentFields } from '../common/validators.js';
 import { deleteVersioned } from './versioned-delete.js';
 
 const LABEL_FIELDS = ['name', 'color'];

@@ -62,6 +62,16 @@ describe('workspaces and members', () => {
     );
   });
 
+  it('refuses a null or blank name with 422 (never a 500)', async () => {
+    const user = await registerUser(api);
+    const ws = await createWorkspace(api, user.accessToken);
+    for (const name of [null, '   ', 42]) {
+      const res = await api.patch(`/v1/workspaces/${ws.id}`, { name }, { token: user.accessToken });
+      expectProblem(res, 422, 'validation-failed');
+      expect(res.body.errors[0].field).toBe('name');
+    }
+  });
+
   it('renames with If-Match; a stale ETag gets 412 and changes nothing', async () => {
     const team = await createTeam(api);
     const t = { token: team.owner.accessToken };

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.js';
 import { RequiredText, Trim } from '../../common/validation.js';
-import { Absent, QueryBoolean } from './validators.js';
+import { Absent, QueryBoolean } from '../../common/validators.js';
 
 export const BOARD_NAME_MAX = 200;
 export const BOARD_DESCRIPTION_MAX = 10_000;

@@ -22,7 +22,7 @@ import {
   MaxUtf8Bytes,
   Nullable,
   QueryBoolean,
-} from './validators.js';
+} from '../../common/validators.js';
 
 export const MAX_LABELS_PER_CARD = 20;
 export const MAX_ASSIGNEES_PER_CARD = 20;

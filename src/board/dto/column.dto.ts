@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsInt, IsString, IsUUID, Length, Max, Min } from 'class-validator';
 import { RequiredText, Trim } from '../../common/validation.js';
-import { Absent, LowerCaseIds, Nullable } from './validators.js';
+import { Absent, LowerCaseIds, Nullable } from '../../common/validators.js';
 
 export const COLUMN_NAME_MAX = 200;
 export const WIP_LIMIT_MAX = 10_000;

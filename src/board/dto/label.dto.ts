@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsString, Length, Matches } from 'class-validator';
 import { RequiredText, Trim } from '../../common/validation.js';
-import { Absent } from './validators.js';
+import { Absent } from '../../common/validators.js';
 
 export const LABEL_NAME_MAX = 50;
 const COLOR = /^#[0-9a-f]{6}$/;

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsIn, IsOptional, MaxLength } from 'class-validator';
+import { IsEmail, IsIn, MaxLength } from 'class-validator';
 import { RequiredText } from '../../common/validation.js';
+import { Absent } from '../../common/validators.js';
 import { ROLES, type Role } from '../membership.entity.js';
 
 export class CreateWorkspaceDto {
@@ -11,7 +12,7 @@ export class CreateWorkspaceDto {
 
 export class UpdateWorkspaceDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: 200 })
-  @IsOptional()
+  @Absent()
   @RequiredText(200)
   name?: string;
 }
