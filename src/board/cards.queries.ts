@@ -1,4 +1,6 @@
 import type { EntityManager } from 'typeorm';
+import type { Role } from '../identity/membership.entity.js';
+import { memberRoleSql } from '../identity/workspace-access.service.js';
 import type { ChecklistItem } from './entities/card.entity.js';
 
 /**
@@ -95,6 +97,29 @@ export async function findCard(em: EntityManager, id: string): Promise<CardRow |
     [id],
   )) as CardRow[];
   return row;
+}
+
+/**
+ * `findCard` with, in the same statement, the caller's role in the card's workspace (see
+ * `memberRoleSql`) and its board's `archived_at`: one round trip for "load and check access".
+ */
+export async function findCardWithAccess(
+  em: EntityManager,
+  id: string,
+  userId: string | null,
+): Promise<{ card: CardRow; memberRole: Role | null; boardArchivedAt: Date | null } | undefined> {
+  const [row] = (await em.query(
+    `SELECT ${CARD_SCALARS}, c.description, c.checklist,
+      ${cardSets('c.workspace_id', 'c.board_id', 'c.id')},
+      ${memberRoleSql('c.workspace_id', '$2')} AS "memberRole",
+      (SELECT b.archived_at FROM boards b WHERE b.workspace_id = c.workspace_id AND b.id = c.board_id)
+        AS "boardArchivedAt"
+       FROM cards c WHERE c.id = $1`,
+    [id, userId],
+  )) as Array<CardRow & { memberRole: Role | null; boardArchivedAt: Date | null }>;
+  if (!row) return undefined;
+  const { memberRole, boardArchivedAt, ...card } = row;
+  return { card, memberRole, boardArchivedAt };
 }
 
 export interface NewCard {

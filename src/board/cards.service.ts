@@ -19,7 +19,6 @@ import { assertBoardWritable, BoardAccess } from './board-access.service.js';
 import { BoardProblems } from './board.errors.js';
 import { toCardResponse, toCardSummary } from './board.mappers.js';
 import {
-  boardArchivedAt,
   countActiveCards,
   findCard,
   insertCard,
@@ -323,8 +322,8 @@ export class CardsService {
     principal: Principal,
     cardId: string,
   ): Promise<CardRow> {
-    const { card } = await this.boards.card(em, principal, cardId, 'member');
-    assertBoardWritable(await boardArchivedAt(em, card.workspaceId, card.boardId));
+    const { card, boardArchivedAt } = await this.boards.card(em, principal, cardId, 'member');
+    assertBoardWritable(boardArchivedAt);
     return card;
   }
 
