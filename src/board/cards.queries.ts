@@ -122,6 +122,41 @@ export async function findCardWithAccess(
   return { card, memberRole, boardArchivedAt };
 }
 
+/**
+ * A move's conditional write (`updateVersioned` semantics: only at `readVersion`), returning
+ * the card as stored in the same statement. Entering a column stamps `column_entered_at`, and
+ * a done column `done_first_at` (once) and `done_last_at`. Undefined when the version moved on.
+ */
+export async function moveCardRow(
+  em: EntityManager,
+  card: { id: string; workspaceId: string; version: number },
+  target: { columnId: string; position: string; entering: boolean; isDone: boolean },
+): Promise<CardRow | undefined> {
+  const result = (await em.query(
+    `UPDATE cards AS c
+        SET column_id = $3::uuid, position = $4::text, version = c.version + 1, updated_at = now(),
+            column_entered_at = CASE WHEN $5::boolean THEN now() ELSE c.column_entered_at END,
+            done_first_at = CASE WHEN $5::boolean AND $6::boolean THEN COALESCE(c.done_first_at, now())
+                                 ELSE c.done_first_at END,
+            done_last_at = CASE WHEN $5::boolean AND $6::boolean THEN now() ELSE c.done_last_at END
+      WHERE c.workspace_id = $1 AND c.id = $2 AND c.version = $7
+     RETURNING ${CARD_SCALARS}, c.description, c.checklist,
+       ${cardSets('c.workspace_id', 'c.board_id', 'c.id')}`,
+    [
+      card.workspaceId,
+      card.id,
+      target.columnId,
+      target.position,
+      target.entering,
+      target.isDone,
+      card.version,
+    ],
+  )) as CardRow[] | [CardRow[], number];
+  // TypeORM answers an UPDATE with [rows, affected] on the pg driver; plain rows elsewhere.
+  const rows = Array.isArray(result[0]) ? result[0] : (result as CardRow[]);
+  return rows[0];
+}
+
 export interface NewCard {
   id: string;
   workspaceId: string;

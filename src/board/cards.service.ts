@@ -25,6 +25,7 @@ import {
   keyedCards,
   listCardPage,
   lockColumn,
+  moveCardRow,
   neighbour,
   orderedCardIds,
   writeCardKeys,
@@ -256,16 +257,18 @@ export class CardsService {
         return toCardResponse(current);
       }
       await this.applyRebalance(em, column, placed);
-      const values: Record<string, unknown> = { columnId: column.id, position: placed.key };
-      if (entering) {
-        values.columnEnteredAt = () => 'now()';
-        if (column.isDone) {
-          values.doneFirstAt = () => 'COALESCE(done_first_at, now())';
-          values.doneLastAt = () => 'now()';
-        }
+      // updateVersioned + findCard in one statement (checkIfMatch ran above).
+      const after = await moveCardRow(em, card, {
+        columnId: column.id,
+        position: placed.key,
+        entering,
+        isDone: column.isDone,
+      });
+      if (!after) {
+        throw ifMatch !== undefined
+          ? CommonProblems.preconditionFailed('The resource was changed by another request.')
+          : CommonProblems.concurrentModification();
       }
-      await updateVersioned(em, CardEntity, card.id, card.version, ifMatch, values);
-      const after = (await findCard(em, card.id))!;
       await this.record(
         em,
         after,
