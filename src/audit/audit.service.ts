@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { RequestContext, type Principal } from '../common/request-context.js';
 import { newId } from '../database/uuid.js';
 import { AuditEventEntity, type ActorType } from './audit-event.entity.js';
@@ -103,10 +102,34 @@ export class AuditService {
       occurredAt: new Date(hashed.occurredAt),
       hash,
     };
-    await em.insert(AuditEventEntity, event as QueryDeepPartialEntity<AuditEventEntity>);
+    // Insert and head update in one statement: one round trip less while holding the head lock.
     await em.query(
-      'UPDATE audit_chain_heads SET last_seq = $2, last_hash = $3, last_occurred_at = $4 WHERE chain_key = $1',
-      [chainKey, hashed.seq, hash, event.occurredAt],
+      `WITH event AS (
+         INSERT INTO audit_events (id, workspace_id, chain_key, seq, actor_type, actor_id, action,
+                                   entity_type, entity_id, changes, request_id, ip, user_agent,
+                                   occurred_at, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14, $15, $16)
+       )
+       UPDATE audit_chain_heads SET last_seq = $4, last_hash = $16, last_occurred_at = $14
+        WHERE chain_key = $3`,
+      [
+        event.id,
+        event.workspaceId,
+        chainKey,
+        event.seq,
+        event.actorType,
+        event.actorId,
+        event.action,
+        event.entityType,
+        event.entityId,
+        JSON.stringify(event.changes),
+        event.requestId,
+        event.ip,
+        event.userAgent,
+        event.occurredAt,
+        event.prevHash,
+        hash,
+      ],
     );
     return event;
   }

@@ -4,11 +4,12 @@ import { CommonProblems } from '../common/problem.js';
 import type { Principal } from '../common/request-context.js';
 import type { Role } from '../identity/membership.entity.js';
 import {
+  memberRoleSql,
   WorkspaceAccess,
   type WorkspaceAccessGrant,
 } from '../identity/workspace-access.service.js';
 import { BoardProblems } from './board.errors.js';
-import { findCard, type CardRow } from './cards.queries.js';
+import { findCardWithAccess, type CardRow } from './cards.queries.js';
 import { BoardColumnEntity } from './entities/board-column.entity.js';
 import { BoardEntity } from './entities/board.entity.js';
 import { CommentEntity } from './entities/comment.entity.js';
@@ -36,17 +37,25 @@ export class BoardAccess {
     boardId: string,
     role: Role,
   ): Promise<{ board: BoardEntity; grant: WorkspaceAccessGrant }> {
-    // Plain SQL: this runs on every board-scoped request, the query builder costs more than it.
-    const [board] = (await em.query(
+    // Plain SQL and one statement (row + the caller's role): this runs on every board-scoped
+    // request, the query builder costs more than it.
+    const [row] = (await em.query(
       `SELECT id, workspace_id AS "workspaceId", name, description, created_by AS "createdBy",
               archived_at AS "archivedAt", version, created_at AS "createdAt",
-              updated_at AS "updatedAt"
-         FROM boards WHERE id = $1`,
-      [boardId],
-    )) as BoardEntity[];
-    if (!board) throw CommonProblems.notFound(NOT_FOUND.board);
-    const grant = await this.access.require(principal, board.workspaceId, role, NOT_FOUND.board);
-    return { board, grant };
+              updated_at AS "updatedAt", ${memberRoleSql('b.workspace_id', '$2')} AS "memberRole"
+         FROM boards b WHERE id = $1`,
+      [boardId, userIdOf(principal)],
+    )) as Array<BoardEntity & { memberRole: Role | null }>;
+    if (!row) throw CommonProblems.notFound(NOT_FOUND.board);
+    const { memberRole, ...board } = row;
+    const grant = this.access.authorize(
+      principal,
+      board.workspaceId,
+      memberRole,
+      role,
+      NOT_FOUND.board,
+    );
+    return { board: board as BoardEntity, grant };
   }
 
   /** A board the caller may change content of: member or more, and not archived. */
@@ -77,11 +86,18 @@ export class BoardAccess {
     principal: Principal,
     cardId: string,
     role: Role,
-  ): Promise<{ card: CardRow; grant: WorkspaceAccessGrant }> {
-    const card = await findCard(em, cardId);
-    if (!card) throw CommonProblems.notFound(NOT_FOUND.card);
-    const grant = await this.access.require(principal, card.workspaceId, role, NOT_FOUND.card);
-    return { card, grant };
+  ): Promise<{ card: CardRow; grant: WorkspaceAccessGrant; boardArchivedAt: Date | null }> {
+    const found = await findCardWithAccess(em, cardId, userIdOf(principal));
+    if (!found) throw CommonProblems.notFound(NOT_FOUND.card);
+    const { card, memberRole, boardArchivedAt } = found;
+    const grant = this.access.authorize(
+      principal,
+      card.workspaceId,
+      memberRole,
+      role,
+      NOT_FOUND.card,
+    );
+    return { card, grant, boardArchivedAt };
   }
 
   async label(
@@ -123,6 +139,10 @@ export class BoardAccess {
     const members = await this.access.membersAmong(workspaceId, userIds);
     return userIds.filter((id) => !members.has(id));
   }
+}
+
+function userIdOf(principal: Principal): string | null {
+  return principal.type === 'system' ? null : principal.userId;
 }
 
 export function assertBoardWritable(archivedAt: Date | null): void {

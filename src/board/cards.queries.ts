@@ -1,4 +1,6 @@
 import type { EntityManager } from 'typeorm';
+import type { Role } from '../identity/membership.entity.js';
+import { memberRoleSql } from '../identity/workspace-access.service.js';
 import type { ChecklistItem } from './entities/card.entity.js';
 
 /**
@@ -95,6 +97,64 @@ export async function findCard(em: EntityManager, id: string): Promise<CardRow |
     [id],
   )) as CardRow[];
   return row;
+}
+
+/**
+ * `findCard` with, in the same statement, the caller's role in the card's workspace (see
+ * `memberRoleSql`) and its board's `archived_at`: one round trip for "load and check access".
+ */
+export async function findCardWithAccess(
+  em: EntityManager,
+  id: string,
+  userId: string | null,
+): Promise<{ card: CardRow; memberRole: Role | null; boardArchivedAt: Date | null } | undefined> {
+  const [row] = (await em.query(
+    `SELECT ${CARD_SCALARS}, c.description, c.checklist,
+      ${cardSets('c.workspace_id', 'c.board_id', 'c.id')},
+      ${memberRoleSql('c.workspace_id', '$2')} AS "memberRole",
+      (SELECT b.archived_at FROM boards b WHERE b.workspace_id = c.workspace_id AND b.id = c.board_id)
+        AS "boardArchivedAt"
+       FROM cards c WHERE c.id = $1`,
+    [id, userId],
+  )) as Array<CardRow & { memberRole: Role | null; boardArchivedAt: Date | null }>;
+  if (!row) return undefined;
+  const { memberRole, boardArchivedAt, ...card } = row;
+  return { card, memberRole, boardArchivedAt };
+}
+
+/**
+ * A move's conditional write (`updateVersioned` semantics: only at `readVersion`), returning
+ * the card as stored in the same statement. Entering a column stamps `column_entered_at`, and
+ * a done column `done_first_at` (once) and `done_last_at`. Undefined when the version moved on.
+ */
+export async function moveCardRow(
+  em: EntityManager,
+  card: { id: string; workspaceId: string; version: number },
+  target: { columnId: string; position: string; entering: boolean; isDone: boolean },
+): Promise<CardRow | undefined> {
+  const result = (await em.query(
+    `UPDATE cards AS c
+        SET column_id = $3::uuid, position = $4::text, version = c.version + 1, updated_at = now(),
+            column_entered_at = CASE WHEN $5::boolean THEN now() ELSE c.column_entered_at END,
+            done_first_at = CASE WHEN $5::boolean AND $6::boolean THEN COALESCE(c.done_first_at, now())
+                                 ELSE c.done_first_at END,
+            done_last_at = CASE WHEN $5::boolean AND $6::boolean THEN now() ELSE c.done_last_at END
+      WHERE c.workspace_id = $1 AND c.id = $2 AND c.version = $7
+     RETURNING ${CARD_SCALARS}, c.description, c.checklist,
+       ${cardSets('c.workspace_id', 'c.board_id', 'c.id')}`,
+    [
+      card.workspaceId,
+      card.id,
+      target.columnId,
+      target.position,
+      target.entering,
+      target.isDone,
+      card.version,
+    ],
+  )) as CardRow[] | [CardRow[], number];
+  // TypeORM answers an UPDATE with [rows, affected] on the pg driver; plain rows elsewhere.
+  const rows = Array.isArray(result[0]) ? result[0] : (result as CardRow[]);
+  return rows[0];
 }
 
 export interface NewCard {

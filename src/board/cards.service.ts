@@ -19,13 +19,13 @@ import { assertBoardWritable, BoardAccess } from './board-access.service.js';
 import { BoardProblems } from './board.errors.js';
 import { toCardResponse, toCardSummary } from './board.mappers.js';
 import {
-  boardArchivedAt,
   countActiveCards,
   findCard,
   insertCard,
   keyedCards,
   listCardPage,
   lockColumn,
+  moveCardRow,
   neighbour,
   orderedCardIds,
   writeCardKeys,
@@ -257,16 +257,18 @@ export class CardsService {
         return toCardResponse(current);
       }
       await this.applyRebalance(em, column, placed);
-      const values: Record<string, unknown> = { columnId: column.id, position: placed.key };
-      if (entering) {
-        values.columnEnteredAt = () => 'now()';
-        if (column.isDone) {
-          values.doneFirstAt = () => 'COALESCE(done_first_at, now())';
-          values.doneLastAt = () => 'now()';
-        }
+      // updateVersioned + findCard in one statement (checkIfMatch ran above).
+      const after = await moveCardRow(em, card, {
+        columnId: column.id,
+        position: placed.key,
+        entering,
+        isDone: column.isDone,
+      });
+      if (!after) {
+        throw ifMatch !== undefined
+          ? CommonProblems.preconditionFailed('The resource was changed by another request.')
+          : CommonProblems.concurrentModification();
       }
-      await updateVersioned(em, CardEntity, card.id, card.version, ifMatch, values);
-      const after = (await findCard(em, card.id))!;
       await this.record(
         em,
         after,
@@ -323,8 +325,8 @@ export class CardsService {
     principal: Principal,
     cardId: string,
   ): Promise<CardRow> {
-    const { card } = await this.boards.card(em, principal, cardId, 'member');
-    assertBoardWritable(await boardArchivedAt(em, card.workspaceId, card.boardId));
+    const { card, boardArchivedAt } = await this.boards.card(em, principal, cardId, 'member');
+    assertBoardWritable(boardArchivedAt);
     return card;
   }
 

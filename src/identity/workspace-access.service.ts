@@ -5,6 +5,17 @@ import { TransactionHost } from '../database/transaction-host.js';
 import { IdentityProblems } from './identity.errors.js';
 import { roleRank, type Role } from './membership.entity.js';
 
+/**
+ * A scalar subquery: the role of user `userParam` in workspace `workspaceSql` (null when not a
+ * member or the workspace is deleted), for loading a row and its access in one statement.
+ * Qualify `workspaceSql` with the outer table's alias (`b.workspace_id`): unqualified, it would
+ * resolve to `m.workspace_id` inside the subquery and match any membership of the user.
+ */
+export const memberRoleSql = (workspaceSql: string, userParam: string): string =>
+  `(SELECT m.role FROM memberships m JOIN workspaces w ON w.id = m.workspace_id
+     WHERE m.workspace_id = ${workspaceSql} AND m.user_id = ${userParam}::uuid
+       AND w.deleted_at IS NULL)`;
+
 export interface WorkspaceAccessGrant {
   workspaceId: string;
   userId: string;
@@ -33,9 +44,24 @@ export class WorkspaceAccess {
         WHERE m.workspace_id = $1 AND m.user_id = $2 AND w.deleted_at IS NULL`,
       [workspaceId, principal.userId],
     )) as Array<{ role: Role }>;
-    if (!row) throw CommonProblems.notFound(notFoundDetail);
-    if (roleRank(row.role) < roleRank(minRole)) {
-      throw CommonProblems.forbidden(`This needs the ${minRole} role; you are ${row.role}.`);
+    return this.authorize(principal, workspaceId, row?.role ?? null, minRole, notFoundDetail);
+  }
+
+  /**
+   * The checks of `require` on a role the caller already read (null: not a member, or the
+   * workspace is deleted), e.g. together with the row in one statement; see `memberRoleSql`.
+   */
+  authorize(
+    principal: Principal,
+    workspaceId: string,
+    role: Role | null,
+    minRole: Role,
+    notFoundDetail = 'Workspace not found.',
+  ): WorkspaceAccessGrant {
+    if (principal.type === 'system') throw CommonProblems.forbidden();
+    if (!role) throw CommonProblems.notFound(notFoundDetail);
+    if (roleRank(role) < roleRank(minRole)) {
+      throw CommonProblems.forbidden(`This needs the ${minRole} role; you are ${role}.`);
     }
     if (
       principal.type === 'token' &&
@@ -46,7 +72,7 @@ export class WorkspaceAccess {
         'This operation needs an API token with the admin scope.',
       );
     }
-    return { workspaceId, userId: principal.userId, role: row.role };
+    return { workspaceId, userId: principal.userId, role };
   }
 
   /** Which of `userIds` are members of the workspace (for assignees, mentions). */
