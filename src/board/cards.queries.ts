@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { preparedQuery } from '../database/prepared-query.js';
 import type { Role } from '../identity/membership.entity.js';
 import { memberRoleSql } from '../identity/workspace-access.service.js';
 import type { ChecklistItem } from './entities/card.entity.js';
@@ -394,6 +395,10 @@ export function containsPattern(text: string): string {
  * walk stops at the first columns that fill the page: a page costs about `limit` index entries,
  * whatever the size of the board. The cursor continues inside its column by (position, id) and in
  * later columns from their start, so rows inserted or moved elsewhere never shift a page.
+ *
+ * It runs as a named prepared statement (one per SQL shape: filters and page size change the
+ * text) whose generic plan is this same plan, so that PostgreSQL stops planning it after the
+ * fifth execution on a connection (planning cost as much as executing).
  */
 export async function listCardPage(
   em: EntityManager,
@@ -401,7 +406,11 @@ export async function listCardPage(
   cursor: CardCursor | null,
   limit: number,
 ): Promise<CardSummaryRow[]> {
-  const params: unknown[] = [filter.workspaceId, filter.boardId, limit + 1];
+  // The row limit is SQL text, not a parameter: a generic plan of `LIMIT $n` is costed as 10% of
+  // the rows and PostgreSQL would never pick it over custom plans (planning every execution).
+  const take = limit + 1;
+  if (!Number.isInteger(take) || take < 2) throw new Error(`listCardPage: bad limit ${limit}`);
+  const params: unknown[] = [filter.workspaceId, filter.boardId];
   const p = (value: unknown): string => {
     params.push(value);
     return `$${params.length}`;
@@ -450,13 +459,13 @@ export async function listCardPage(
              WHERE c.workspace_id = $1 AND c.board_id = $2 AND c.column_id = col.id
                AND ${inner.join('\n               AND ')}
              ORDER BY c.position, c.id
-             LIMIT $3
+             LIMIT ${take}
           ) c
          WHERE col.workspace_id = $1 AND col.board_id = $2
            ${outer.map((o) => `AND ${o}`).join('\n           ')}
          ORDER BY col.position, col.id, c.position, c.id
-         LIMIT $3
+         LIMIT ${take}
       ) page
      ORDER BY page."columnPosition", page."columnId", page.position, page.id`;
-  return (await em.query(sql, params)) as CardSummaryRow[];
+  return preparedQuery<CardSummaryRow>(em, 'card_page', sql, params);
 }

@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import { QueryFailedError, type EntityManager, type QueryRunner } from 'typeorm';
+
+/** The part of a `pg` client this helper uses: a query config with a statement name. */
+interface NamedQueryClient {
+  query(config: {
+    name: string;
+    text: string;
+    values: unknown[];
+  }): Promise<{ rows: Record<string, unknown>[] }>;
+}
+
+const names = new Map<string, string>();
+const MAX_CACHED_NAMES = 1000;
+
+/**
+ * The statement name of `sql`: `prefix` and a short hash of the text, so that every SQL shape
+ * (a query whose text depends on its filters has several) gets its own prepared statement.
+ */
+export function statementName(prefix: string, sql: string): string {
+  const key = `${prefix}\0${sql}`;
+  let name = names.get(key);
+  if (!name) {
+    name = `${prefix}_${createHash('sha1').update(sql).digest('base64url').slice(0, 16)}`;
+    if (names.size >= MAX_CACHED_NAMES) names.clear();
+    names.set(key, name);
+  }
+  return name;
+}
+
+/**
+ * `em.query(sql, params)` as a named prepared statement: `pg` prepares it once per connection
+ * (Parse) and afterwards only binds and executes it, so PostgreSQL skips parsing and, once it
+ * settles on a generic plan (after 5 executions, when that plan costs no more than the custom
+ * ones), planning. For hot statements whose planning costs as much as their execution.
+ *
+ * Runs on the manager's query runner (the open transaction's connection), or on a query runner
+ * of its own, released afterwards. Errors surface as TypeORM's `QueryFailedError`, like
+ * `em.query`'s. On embedded PGlite (a `driver` in the data-source options) it is plain
+ * `em.query`. Use only for a fixed set of SQL texts (parameters in `params`, never in `sql`):
+ * each distinct text is one more prepared statement on every connection.
+ */
+export async function preparedQuery<T>(
+  em: EntityManager,
+  prefix: string,
+  sql: string,
+  params: unknown[],
+): Promise<T[]> {
+  const options = em.connection.driver.options as { driver?: unknown };
+  if (options.driver) return (await em.query(sql, params)) as T[];
+  const owned: QueryRunner | undefined = em.queryRunner
+    ? undefined
+    : em.connection.createQueryRunner();
+  const runner = em.queryRunner ?? owned!;
+  try {
+    const client = (await runner.connect()) as NamedQueryClient;
+    try {
+      const result = await client.query({
+        name: statementName(prefix, sql),
+        text: sql,
+        values: params,
+      });
+      return result.rows as T[];
+    } catch (err) {
+      throw new QueryFailedError(sql, params, err as Error);
+    }
+  } finally {
+    if (owned) await owned.release();
+  }
+}
