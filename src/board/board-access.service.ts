@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { CommonProblems } from '../common/problem.js';
+import { preparedQuery } from '../database/prepared-query.js';
 import type { Principal } from '../common/request-context.js';
 import type { Role } from '../identity/membership.entity.js';
 import {
@@ -23,6 +24,12 @@ export const NOT_FOUND = {
   comment: 'Comment not found.',
 } as const;
 
+/** A board and the caller's role in its workspace (`$1` board id, `$2` user id or null). */
+const BOARD_WITH_ROLE_SQL = `SELECT id, workspace_id AS "workspaceId", name, description,
+    created_by AS "createdBy", archived_at AS "archivedAt", version, created_at AS "createdAt",
+    updated_at AS "updatedAt", ${memberRoleSql('b.workspace_id', '$2')} AS "memberRole"
+  FROM boards b WHERE id = $1`;
+
 /**
  * Loads a board-module row by id and checks the caller's role in the row's workspace. A row of
  * a workspace the caller is not a member of answers exactly like a missing one (404, same detail).
@@ -37,15 +44,14 @@ export class BoardAccess {
     boardId: string,
     role: Role,
   ): Promise<{ board: BoardEntity; grant: WorkspaceAccessGrant }> {
-    // Plain SQL and one statement (row + the caller's role): this runs on every board-scoped
-    // request, the query builder costs more than it.
-    const [row] = (await em.query(
-      `SELECT id, workspace_id AS "workspaceId", name, description, created_by AS "createdBy",
-              archived_at AS "archivedAt", version, created_at AS "createdAt",
-              updated_at AS "updatedAt", ${memberRoleSql('b.workspace_id', '$2')} AS "memberRole"
-         FROM boards b WHERE id = $1`,
+    // Plain SQL and one statement (row + the caller's role), prepared: this runs on every
+    // board-scoped request, the query builder (and planning it each time) costs more than it.
+    const [row] = await preparedQuery<BoardEntity & { memberRole: Role | null }>(
+      em,
+      'board_access',
+      BOARD_WITH_ROLE_SQL,
       [boardId, userIdOf(principal)],
-    )) as Array<BoardEntity & { memberRole: Role | null }>;
+    );
     if (!row) throw CommonProblems.notFound(NOT_FOUND.board);
     const { memberRole, ...board } = row;
     const grant = this.access.authorize(
