@@ -1,6 +1,6 @@
 import { startApp, type TestApp } from '../support/app.js';
 import { createTeam, type Team } from '../support/factories.js';
-import { client, expectProblem, type Client } from '../support/http.js';
+import { client, expectProblem, postOversized, type Client } from '../support/http.js';
 import { createNote, listAll } from './notes.factories.js';
 
 const MIB = 1_048_576;
@@ -121,16 +121,18 @@ describe('notes', () => {
     });
 
     it('answers 413 for a request beyond the notes limit, and other routes keep the default', async () => {
-      const huge = await api.post(
+      const huge = await postOversized(
+        app,
         notesPath(),
         { title: 'huge', body: 'x'.repeat(7 * MIB) },
-        { token: team.member.accessToken },
+        team.member.accessToken,
       );
       expectProblem(huge, 413, 'payload-too-large');
-      const workspace = await api.post(
+      const workspace = await postOversized(
+        app,
         '/v1/workspaces',
         { name: 'x'.repeat(2 * MIB) },
-        { token: team.member.accessToken },
+        team.member.accessToken,
       );
       expectProblem(workspace, 413, 'payload-too-large');
     });

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import type { TestApp } from './app.js';
 
 export interface ApiResponse<T = any> {
@@ -73,4 +74,48 @@ export function expectProblem(res: ApiResponse, status: number, code?: string): 
   expect(res.body.type).toMatch(/^https:\/\/workdeck\.dev\/problems\/[a-z-]+$/);
   if (code) expect(res.body.type).toBe(`https://workdeck.dev/problems/${code}`);
   expect(res.headers.get('x-request-id')).toBe(res.body.requestId);
+}
+
+/**
+ * POSTs a large JSON body over node:http and resolves with the response even when the server
+ * answers (413) and closes before the body is fully sent; fetch reports that as EPIPE instead.
+ */
+export function postOversized(
+  app: TestApp,
+  path: string,
+  body: unknown,
+  token?: string,
+): Promise<ApiResponse> {
+  const payload = Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${app.url}${path}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'content-length': payload.length,
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+    });
+    let answered = false;
+    req.on('response', (res) => {
+      answered = true;
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => {
+        const headers = new Headers();
+        for (const [k, v] of Object.entries(res.headers))
+          if (typeof v === 'string') headers.set(k, v);
+        resolve({
+          status: res.statusCode ?? 0,
+          headers,
+          body: text ? JSON.parse(text) : undefined,
+          text,
+        });
+      });
+    });
+    req.on('error', (err) => {
+      if (!answered) setTimeout(() => (answered ? undefined : reject(err)), 1000);
+    });
+    req.end(payload);
+  });
 }
