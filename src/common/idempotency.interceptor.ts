@@ -17,7 +17,7 @@ import { newId } from '../database/uuid.js';
 import { canonicalJson } from './canonical-json.js';
 import { IdempotencyRecordEntity } from './idempotency-record.entity.js';
 import { CommonProblems } from './problem.js';
-import { RequestContext, type Principal } from './request-context.js';
+import { callerScope, RequestContext } from './request-context.js';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 export const SKIP_IDEMPOTENCY = 'workdeck:skip-idempotency';
@@ -31,13 +31,6 @@ export const SkipIdempotency = () => SetMetadata(SKIP_IDEMPOTENCY, true);
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
 const MAX_KEY_LENGTH = 255;
 const HOUR_MS = 3_600_000;
-
-export function callerScope(principal: Principal | undefined, ip: string): string {
-  if (!principal) return `ip:${ip}`;
-  if (principal.type === 'token') return `token:${principal.tokenId}`;
-  if (principal.type === 'user') return `user:${principal.userId}`;
-  return `system:${principal.name}`;
-}
 
 /**
  * `Idempotency-Key` on POST and PATCH (DESIGN §3). The handler runs inside a transaction that

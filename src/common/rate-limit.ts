@@ -3,6 +3,7 @@ import { ThrottlerGuard, type ThrottlerStorage } from '@nestjs/throttler';
 import type { ThrottlerLimitDetail } from '@nestjs/throttler';
 import { Redis } from 'ioredis';
 import type { AuthenticatedRequest } from './auth.decorators.js';
+import { callerScope } from './request-context.js';
 import { CommonProblems } from './problem.js';
 
 export const AUTH_THROTTLED_ROUTES = new Set(['/v1/auth/register', '/v1/auth/login']);
@@ -22,12 +23,9 @@ export class RateLimitGuard extends ThrottlerGuard {
 
   protected override async getTracker(req: Record<string, unknown>): Promise<string> {
     const request = req as unknown as AuthenticatedRequest;
-    const principal = request.principal;
-    if (AUTH_THROTTLED_ROUTES.has(request.routeOptions.url ?? '') || !principal)
-      return `ip:${request.ip}`;
-    if (principal.type === 'token') return `token:${principal.tokenId}`;
-    if (principal.type === 'user') return `user:${principal.userId}`;
-    return `system:${principal.name}`;
+    // Register and login are always limited per IP, whoever claims to be calling.
+    if (AUTH_THROTTLED_ROUTES.has(request.routeOptions.url ?? '')) return `ip:${request.ip}`;
+    return callerScope(request.principal, request.ip);
   }
 
   protected override async throwThrottlingException(

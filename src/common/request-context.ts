@@ -16,6 +16,17 @@ export interface RequestMeta {
   principal?: Principal;
 }
 
+/**
+ * Who a request counts as, for scoping idempotency keys and rate limits: `token:<id>`,
+ * `user:<id>`, `system:<name>`, or `ip:<address>` when anonymous.
+ */
+export function callerScope(principal: Principal | undefined, ip: string): string {
+  if (!principal) return `ip:${ip}`;
+  if (principal.type === 'token') return `token:${principal.tokenId}`;
+  if (principal.type === 'user') return `user:${principal.userId}`;
+  return `system:${principal.name}`;
+}
+
 const storage = new AsyncLocalStorage<RequestMeta>();
 
 /**
