@@ -21,7 +21,7 @@ import { BoardColumnEntity } from './entities/board-column.entity.js';
 import { BoardEntity } from './entities/board.entity.js';
 import { evenlySpacedKeys } from './ordering.js';
 import { sentFields } from '../common/validators.js';
-import { deleteVersioned } from './versioned-delete.js';
+import { deleteVersioned } from '../database/versioned-update.js';
 
 const BOARD_KEYS: KeysetKey<BoardEntity>[] = [
   { column: 'b.id', direction: 'ASC', value: (b) => b.id },

@@ -48,7 +48,7 @@ import { CardAssigneeEntity } from './entities/card-assignee.entity.js';
 import { CardLabelEntity } from './entities/card-label.entity.js';
 import { CardEntity, type ChecklistItem } from './entities/card.entity.js';
 import { keyBetween, rebalanced } from './ordering.js';
-import { deleteVersioned } from './versioned-delete.js';
+import { deleteVersioned } from '../database/versioned-update.js';
 
 /** The fields of a card that its audit events show. */
 const CARD_FIELDS = [

@@ -31,7 +31,7 @@ import type {
 import { BoardColumnEntity } from './entities/board-column.entity.js';
 import { keyForPlacement, keysAfter, rebalanced, type Placement } from './ordering.js';
 import { sentFields } from '../common/validators.js';
-import { deleteVersioned } from './versioned-delete.js';
+import { deleteVersioned } from '../database/versioned-update.js';
 
 export const COLUMN_FIELDS = ['name', 'position', 'wipLimit', 'isDone'];
 /** Bounds the board's column walk in the card list (and a board's width on screen). */

@@ -21,7 +21,7 @@ import { toCommentResponse } from './board.mappers.js';
 import { boardArchivedAt } from './cards.queries.js';
 import type { CommentResponseDto, CreateCommentDto, UpdateCommentDto } from './dto/comment.dto.js';
 import { CommentEntity } from './entities/comment.entity.js';
-import { deleteVersioned } from './versioned-delete.js';
+import { deleteVersioned } from '../database/versioned-update.js';
 
 const COMMENT_KEYS: KeysetKey<CommentEntity>[] = [
   { column: 'cm.id', direction: 'ASC', value: (c) => c.id },

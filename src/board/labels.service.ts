@@ -21,7 +21,7 @@ import { boardArchivedAt } from './cards.queries.js';
 import type { CreateLabelDto, LabelResponseDto, UpdateLabelDto } from './dto/label.dto.js';
 import { LabelEntity } from './entities/label.entity.js';
 import { sentFields } from '../common/validators.js';
-import { deleteVersioned } from './versioned-delete.js';
+import { deleteVersioned } from '../database/versioned-update.js';
 
 const LABEL_FIELDS = ['name', 'color'];
 const NAME_INDEX = 'ux_board_labels_board_name';

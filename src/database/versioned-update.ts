@@ -1,6 +1,22 @@
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { CommonProblems } from '../common/problem.js';
 
+/** Checks If-Match against the version read, for deletes and other non-update writes. */
+export function checkIfMatch(readVersion: number, ifMatch: number | undefined): void {
+  if (ifMatch !== undefined && ifMatch !== readVersion) {
+    throw CommonProblems.preconditionFailed(
+      `Current version is ${readVersion}, If-Match was ${ifMatch}.`,
+    );
+  }
+}
+
+/** A conditional write matched no row: another writer committed after the caller's read. */
+function versionConflict(ifMatch: number | undefined): Error {
+  return ifMatch !== undefined
+    ? CommonProblems.preconditionFailed('The resource was changed by another request.')
+    : CommonProblems.concurrentModification();
+}
+
 /**
  * Writes `values` to the row only if it is still at `readVersion`, bumping its version.
  *
@@ -16,30 +32,35 @@ export async function updateVersioned<T extends ObjectLiteral>(
   ifMatch: number | undefined,
   values: Record<string, unknown>,
 ): Promise<number> {
-  if (ifMatch !== undefined && ifMatch !== readVersion) {
-    throw CommonProblems.preconditionFailed(
-      `Current version is ${readVersion}, If-Match was ${ifMatch}.`,
-    );
-  }
+  checkIfMatch(readVersion, ifMatch);
   const result = await em
     .createQueryBuilder()
     .update(entity)
     .set({ ...values, version: () => 'version + 1', updatedAt: () => 'now()' } as never)
     .where('id = :id AND version = :version', { id, version: readVersion })
     .execute();
-  if (result.affected !== 1) {
-    throw ifMatch !== undefined
-      ? CommonProblems.preconditionFailed('The resource was changed by another request.')
-      : CommonProblems.concurrentModification();
-  }
+  if (result.affected !== 1) throw versionConflict(ifMatch);
   return readVersion + 1;
 }
 
-/** Checks If-Match against the version read, for deletes and other non-update writes. */
-export function checkIfMatch(readVersion: number, ifMatch: number | undefined): void {
-  if (ifMatch !== undefined && ifMatch !== readVersion) {
-    throw CommonProblems.preconditionFailed(
-      `Current version is ${readVersion}, If-Match was ${ifMatch}.`,
-    );
-  }
+/**
+ * Deletes the row only if it is still at `readVersion` (the delete counterpart of
+ * `updateVersioned`): a change committed after the caller read the row is never deleted
+ * unseen. 412 when the client sent If-Match, 409 otherwise.
+ */
+export async function deleteVersioned<T extends ObjectLiteral>(
+  em: EntityManager,
+  entity: EntityTarget<T>,
+  id: string,
+  readVersion: number,
+  ifMatch: number | undefined,
+): Promise<void> {
+  checkIfMatch(readVersion, ifMatch);
+  const result = await em
+    .createQueryBuilder()
+    .delete()
+    .from(entity)
+    .where('id = :id AND version = :version', { id, version: readVersion })
+    .execute();
+  if (result.affected !== 1) throw versionConflict(ifMatch);
 }

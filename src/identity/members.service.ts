@@ -13,7 +13,7 @@ import type { Principal } from '../common/request-context.js';
 import { isUniqueViolation } from '../database/pg-errors.js';
 import { TransactionHost } from '../database/transaction-host.js';
 import { newId } from '../database/uuid.js';
-import { updateVersioned, checkIfMatch } from '../database/versioned-update.js';
+import { checkIfMatch, deleteVersioned, updateVersioned } from '../database/versioned-update.js';
 import type { AddMemberDto, MemberResponseDto, UpdateMemberDto } from './dto/workspace.dto.js';
 import { IdentityProblems } from './identity.errors.js';
 import { toMemberResponse } from './identity.mappers.js';
@@ -145,7 +145,7 @@ export class MembersService {
       if (!self) this.assertMayGrant(grant.role, m.role);
       checkIfMatch(m.version, ifMatch);
       if (m.role === 'owner') await this.assertAnotherOwner(em, workspaceId, userId);
-      await em.delete(MembershipEntity, { id: m.id });
+      await deleteVersioned(em, MembershipEntity, m.id, m.version, ifMatch);
       await this.audit.record(em, {
         workspaceId,
         action: 'member.removed',

@@ -8,7 +8,7 @@ import { CommonProblems } from '../common/problem.js';
 import type { Principal } from '../common/request-context.js';
 import { TransactionHost } from '../database/transaction-host.js';
 import { newId } from '../database/uuid.js';
-import { checkIfMatch, updateVersioned } from '../database/versioned-update.js';
+import { checkIfMatch, deleteVersioned, updateVersioned } from '../database/versioned-update.js';
 import type { Role } from '../identity/membership.entity.js';
 import { WorkspaceAccess } from '../identity/workspace-access.service.js';
 import type {
@@ -135,19 +135,8 @@ export class NotesService {
   async remove(principal: Principal, noteId: string, ifMatch?: number): Promise<void> {
     await this.tx.run(async (em) => {
       const before = await this.load(em, principal, noteId, 'member');
-      checkIfMatch(before.version, ifMatch);
-      // Conditional on the version read, like updateVersioned; revisions and links cascade.
-      const result = await em
-        .createQueryBuilder()
-        .delete()
-        .from(NoteEntity)
-        .where('id = :id AND version = :version', { id: noteId, version: before.version })
-        .execute();
-      if (result.affected !== 1) {
-        throw ifMatch !== undefined
-          ? CommonProblems.preconditionFailed('The note was changed by another request.')
-          : CommonProblems.concurrentModification();
-      }
+      // Revisions and links cascade.
+      await deleteVersioned(em, NoteEntity, noteId, before.version, ifMatch);
       await this.audit.record(em, {
         workspaceId: before.workspaceId,
         action: 'note.deleted',

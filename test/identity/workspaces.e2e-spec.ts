@@ -263,6 +263,43 @@ describe('workspaces and members', () => {
     );
   });
 
+  it('removes a member only at the version the caller read (If-Match 412)', async () => {
+    const team = await createTeam(api);
+    const path = `/v1/workspaces/${team.workspaceId}/members/${team.member.id}`;
+    const t = { token: team.owner.accessToken };
+    expect((await api.patch(path, { role: 'viewer' }, t)).status).toBe(200);
+    // The member is now at version 2: a delete based on version 1 must not remove them unseen.
+    expectProblem(
+      await api.delete(path, { ...t, headers: { 'if-match': '"1"' } }),
+      412,
+      'precondition-failed',
+    );
+    expect((await api.get(path, t)).body.role).toBe('viewer');
+    expect((await api.delete(path, { ...t, headers: { 'if-match': '"2"' } })).status).toBe(204);
+    expectProblem(await api.get(path, t), 404, 'not-found');
+  });
+
+  (onRealPostgres() ? it : it.skip)(
+    'never deletes a member whose role changed concurrently without saying so',
+    async () => {
+      const team = await createTeam(api);
+      const path = `/v1/workspaces/${team.workspaceId}/members/${team.member.id}`;
+      const [patched, removed] = await Promise.all([
+        api.patch(path, { role: 'admin' }, { token: team.owner.accessToken }),
+        api.delete(path, { token: team.admin.accessToken }),
+      ]);
+      // Either order is fine; a delete that lost the race answers 409 and leaves the new role.
+      if (removed.status === 204) {
+        expect([200, 404, 409]).toContain(patched.status);
+        expectProblem(await api.get(path, { token: team.owner.accessToken }), 404, 'not-found');
+      } else {
+        expectProblem(removed, 409);
+        expect(patched.status).toBe(200);
+        expect((await api.get(path, { token: team.owner.accessToken })).body.role).toBe('admin');
+      }
+    },
+  );
+
   it('never removes or demotes the last owner (409), but allows it once another owner exists', async () => {
     const team = await createTeam(api);
     const path = `/v1/workspaces/${team.workspaceId}/members`;
