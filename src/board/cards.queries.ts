@@ -158,16 +158,18 @@ export async function moveCardRow(
   return rows[0];
 }
 
-export interface NewCard {
-  id: string;
-  workspaceId: string;
-  boardId: string;
-  columnId: string;
-  position: string;
-  title: string;
-  description: string;
-  dueAt: Date | null;
-  checklist: ChecklistItem[];
+export interface NewCard extends Pick<
+  CardRow,
+  | 'id'
+  | 'workspaceId'
+  | 'boardId'
+  | 'columnId'
+  | 'position'
+  | 'title'
+  | 'description'
+  | 'dueAt'
+  | 'checklist'
+> {
   createdBy: string;
   /** Created in the done column: it entered "done" now. */
   done: boolean;
