@@ -27,7 +27,8 @@
 //      run every scenario on workdeck then on the baseline, BENCH_DURATION_S (5) s each;
 //   3. prints per scenario the medians of req/s, p50, p99, server CPU ms per request (from
 //      /proc), PostgreSQL backend CPU ms per request, peak RSS during a run, and the ratios
-//      against the targets. BENCH_SCENARIOS=list,get,create,move picks scenarios.
+//      against the targets. BENCH_SCENARIOS=list,get,create,move picks scenarios;
+//      BENCH_PROFILE_DIR=dir makes both measured servers write V8 CPU profiles into dir.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -51,6 +52,8 @@ const DURATION_S = Number(env.BENCH_DURATION_S ?? (BASELINE ? 5 : 10));
 const ROUNDS = Number(env.BENCH_ROUNDS ?? 3);
 const ONLY = env.BENCH_SCENARIOS ? env.BENCH_SCENARIOS.split(',') : null;
 const DUMP_STATEMENTS = env.BENCH_DUMP_STATEMENTS === 'true';
+/** BENCH_PROFILE_DIR=dir: the measured servers write V8 CPU profiles there (dir/<server>/). */
+const PROFILE_DIR = env.BENCH_PROFILE_DIR;
 const WARMUP_S = Number(env.BENCH_WARMUP_S ?? 2);
 const POOL_SIZE = env.BENCH_DB_POOL_SIZE ?? '10'; // the app's default DB_POOL_SIZE
 const KEEP_DB = env.BENCH_KEEP_DB === 'true';
@@ -139,7 +142,9 @@ async function startServer(kind, dbUrl, { captureFile } = {}) {
   const port = await freePort();
   const execArgv = captureFile
     ? ['--import', pathToFileURL(join(root, 'scripts/bench-capture.mjs')).href]
-    : [];
+    : PROFILE_DIR
+      ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, kind)}`]
+      : [];
   const child = spawn(process.execPath, [...execArgv, join(root, SERVERS[kind].entry)], {
     cwd: root,
     env: {
