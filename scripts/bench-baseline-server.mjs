@@ -167,13 +167,15 @@ const APPEND_EVENT_SQL = `WITH event AS (
        UPDATE audit_chain_heads SET last_seq = $4, last_hash = $16, last_occurred_at = $14
         WHERE chain_key = $3`;
 
+// The idempotency record's statements (src/common/idempotency.interceptor.ts), prepared there.
 const IDEMPOTENCY_LOCK_SQL = 'SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked';
-// The statements TypeORM generates for workdeck's findOne / insert / delete of the record.
-const IDEMPOTENCY_FIND_SQL =
-  'SELECT "IdempotencyRecordEntity"."id" AS "IdempotencyRecordEntity_id", "IdempotencyRecordEntity"."request_hash" AS "IdempotencyRecordEntity_request_hash", "IdempotencyRecordEntity"."response_body" AS "IdempotencyRecordEntity_response_body", "IdempotencyRecordEntity"."expires_at" AS "IdempotencyRecordEntity_expires_at" FROM "idempotency_records" "IdempotencyRecordEntity" WHERE (("IdempotencyRecordEntity"."caller" = $1) AND ("IdempotencyRecordEntity"."key" = $2)) LIMIT 1';
-const IDEMPOTENCY_INSERT_SQL =
-  'INSERT INTO "idempotency_records"("id", "caller", "key", "request_hash", "response_status", "response_body", "created_at", "expires_at") VALUES ($1, $2, $3, $4, $5, $6, DEFAULT, $7) RETURNING "created_at"';
-const IDEMPOTENCY_DELETE_SQL = 'DELETE FROM "idempotency_records" WHERE "id" IN ($1)';
+const IDEMPOTENCY_FIND_SQL = `SELECT id, request_hash AS "requestHash", response_body AS "responseBody",
+    expires_at AS "expiresAt"
+  FROM idempotency_records WHERE caller = $1 AND key = $2`;
+const IDEMPOTENCY_DELETE_SQL = 'DELETE FROM idempotency_records WHERE id = $1';
+const IDEMPOTENCY_INSERT_SQL = `INSERT INTO idempotency_records
+    (id, caller, key, request_hash, response_status, response_body, expires_at)
+  VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)`;
 
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
@@ -234,6 +236,11 @@ function cardPageStatement(withCursor, take) {
   return statement;
 }
 const BOARD_ACCESS_NAME = statementName('board_access', BOARD_WITH_ROLE_SQL);
+const prepared = (prefix, text) => ({ name: statementName(prefix, text), text });
+const IDEMPOTENCY_LOCK = prepared('idempotency_lock', IDEMPOTENCY_LOCK_SQL);
+const IDEMPOTENCY_FIND = prepared('idempotency_find', IDEMPOTENCY_FIND_SQL);
+const IDEMPOTENCY_DELETE = prepared('idempotency_delete', IDEMPOTENCY_DELETE_SQL);
+const IDEMPOTENCY_INSERT = prepared('idempotency_insert', IDEMPOTENCY_INSERT_SQL);
 
 // ---- helpers -----------------------------------------------------------------------------------
 
@@ -547,25 +554,20 @@ async function idempotent(client, request, reply, status, handler) {
     .update(`${request.method} ${request.url}\n${canonicalJson(request.body ?? null)}`)
     .digest('hex');
   return inTransaction(client, async () => {
-    const [{ locked }] = (await client.query(IDEMPOTENCY_LOCK_SQL, [`${caller}\n${key}`])).rows;
+    const [{ locked }] = (await client.query({ ...IDEMPOTENCY_LOCK, values: [`${caller}\n${key}`] })).rows;
     if (!locked) throw new HttpProblem(409, 'Conflict', 'in flight');
-    const [existing] = (await client.query(IDEMPOTENCY_FIND_SQL, [caller, key])).rows;
-    if (existing && existing.IdempotencyRecordEntity_expires_at.getTime() > Date.now()) {
-      if (existing.IdempotencyRecordEntity_request_hash !== requestHash) throw unprocessable('key reused');
+    const [existing] = (await client.query({ ...IDEMPOTENCY_FIND, values: [caller, key] })).rows;
+    if (existing && existing.expiresAt.getTime() > Date.now()) {
+      if (existing.requestHash !== requestHash) throw unprocessable('key reused');
       reply.header('Idempotent-Replayed', 'true');
-      return existing.IdempotencyRecordEntity_response_body;
+      return existing.responseBody;
     }
     const body = await handler();
-    if (existing) await client.query(IDEMPOTENCY_DELETE_SQL, [existing.IdempotencyRecordEntity_id]);
-    await client.query(IDEMPOTENCY_INSERT_SQL, [
-      uuidv7(),
-      caller,
-      key,
-      requestHash,
-      status,
-      JSON.stringify(body),
-      new Date(Date.now() + IDEMPOTENCY_TTL_MS),
-    ]);
+    if (existing) await client.query({ ...IDEMPOTENCY_DELETE, values: [existing.id] });
+    await client.query({
+      ...IDEMPOTENCY_INSERT,
+      values: [uuidv7(), caller, key, requestHash, status, JSON.stringify(body), new Date(Date.now() + IDEMPOTENCY_TTL_MS)],
+    });
     return body;
   });
 }
