@@ -854,6 +854,15 @@ async function benchAgainstBaseline() {
         `\nmedians of ${ROUNDS} interleaved round(s), ${DURATION_S} s each, ${CONNECTIONS} connections, ` +
           `${CARDS} cards (peak RSS: highest sample during a run)\n${baselineTable(rows)}\n\n`,
       );
+      const hwm = (pid) => {
+        try {
+          const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+          return match ? `${(Number(match[1]) / 1024).toFixed(0)} MB` : 'n/a';
+        } catch {
+          return 'n/a';
+        }
+      };
+      process.stdout.write(`highest RSS since start (VmHWM): workdeck ${hwm(wd.pid)}, baseline ${hwm(base.pid)}\n`);
       for (const server of [wd, base]) {
         const errors = server.output().split('\n').filter((l) => l.includes('"level":50'));
         if (errors.length > 0) process.stdout.write(`${server.kind} logged ${errors.length} error(s), e.g. ${errors[0]}\n`);
