@@ -49,7 +49,8 @@ const DashboardBoards = defineTenantTable({
 
 const CARD_NOT_FOUND = 'Card not found.';
 const NOTE_CREATED = 'note.created';
-const NOTE_EDITED = 'note.updated';
+/** Edits: a change of a note's content, or a restored revision. */
+const NOTE_EDITED = ['note.updated', 'note.revision_restored'];
 
 /**
  * The workspace dashboard, board flow metrics and the activity feed. Reads only the
@@ -149,7 +150,11 @@ export class DashboardService {
         };
       });
       const weekAgo = new Date(now.getTime() - PANEL_DAYS * DAY_MS);
-      const noteCounts = await this.activity.countActions(ws, [NOTE_CREATED, NOTE_EDITED], weekAgo);
+      const noteCounts = await this.activity.countActions(
+        ws,
+        [NOTE_CREATED, ...NOTE_EDITED],
+        weekAgo,
+      );
       const latest = await this.activity.page(ws, {}, undefined, ACTIVITY_SHOWN);
       return {
         etag,
@@ -163,7 +168,7 @@ export class DashboardService {
           },
           notes: {
             created7d: noteCounts.get(NOTE_CREATED) ?? 0,
-            edited7d: noteCounts.get(NOTE_EDITED) ?? 0,
+            edited7d: NOTE_EDITED.reduce((n, action) => n + (noteCounts.get(action) ?? 0), 0),
           },
           connectors: (await this.connectors?.dashboardPanel(ws, now)) ?? [],
           activity: latest.data.map(toActivityEntry),
