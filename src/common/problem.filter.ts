@@ -80,7 +80,7 @@ export function toProblem(
     // A lost, refused or timed-out connection (a restart, a failover, pg_terminate_backend):
     // the request did not happen, and a retry shortly after may succeed.
     problem = CommonProblems.unavailable(
-      'The database is not reachable right now; retry shortly.',
+      'The database (or Redis) is not reachable right now; retry shortly.',
       retryLater,
     );
   } else if (isFastifyClientError(err)) {

@@ -203,4 +203,44 @@ describeOnPostgres('database outages', () => {
       ).toBe(201);
     });
   });
+
+  const describeWithRedis = process.env.TEST_REDIS_URL ? describe : describe.skip;
+  describeWithRedis('Redis unreachable (needs TEST_REDIS_URL)', () => {
+    let app: TestApp;
+    let api: Client;
+    let proxy: CuttableProxy;
+
+    beforeAll(async () => {
+      const redis = new URL(process.env.TEST_REDIS_URL!);
+      proxy = new CuttableProxy(await freePort(), {
+        host: redis.hostname,
+        port: Number(redis.port || 6379),
+      });
+      await proxy.open();
+      app = await startApp({ REDIS_URL: `redis://127.0.0.1:${proxy.port}` });
+      api = client(app);
+    });
+    afterAll(async () => {
+      await app.stop();
+      await proxy.cut();
+    });
+
+    it('answers 503 while the rate-limit store is gone, survives, and recovers', async () => {
+      const user = await registerUser(api);
+      expect((await api.get('/v1/me', { token: user.accessToken })).status).toBe(200);
+      await proxy.cut();
+      const res = await api.get('/v1/me', { token: user.accessToken });
+      expectProblem(res, 503, 'unavailable');
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(app.process.exitCode).toBeNull();
+      await proxy.open();
+      let again = await api.get('/v1/me', { token: user.accessToken });
+      for (let i = 0; i < 40 && again.status !== 200; i++) {
+        await sleep(250);
+        again = await api.get('/v1/me', { token: user.accessToken });
+      }
+      expect(again.status).toBe(200);
+      expect(app.output()).not.toMatch(/Unhandled error event/);
+    });
+  });
 });
