@@ -63,7 +63,6 @@ describe('dashboard routes (e2e)', () => {
       expect(alpha.cycleTime.samples).toBe(1);
       expect(alpha.age.oldest.map((o: { cardId: string }) => o.cardId)).toEqual([cardIds[0]]);
       expect(res.body.totals.status).toEqual({ active: 3, done: 1, archived: 0 });
-      expect(res.body.notes).toEqual({ created7d: 0, edited7d: 0 });
       expect(res.body.reminders).toEqual({ upcoming24h: 0, fired7d: 0, late7d: 0 });
       expect(res.body.connectors).toEqual([]);
       expect(res.body.activity.length).toBeGreaterThan(0);
@@ -86,6 +85,19 @@ describe('dashboard routes (e2e)', () => {
       const changed = await dashboardOf(team.viewer.accessToken, { 'if-none-match': etag });
       expect(changed.status).toBe(200);
       expect(changed.headers.get('etag')).not.toBe(etag);
+    });
+
+    it('counts notes created and edited in the last 7 days from their events', async () => {
+      const token = team.member.accessToken;
+      const note = await api.post(
+        `/v1/workspaces/${team.workspaceId}/notes`,
+        { title: 'Plan', body: 'first' },
+        { token },
+      );
+      expect(note.status).toBe(201);
+      await api.patch(`/v1/notes/${note.body.id}`, { body: 'second' }, { token });
+      const res = await dashboardOf(team.viewer.accessToken);
+      expect(res.body.notes).toEqual({ created7d: 1, edited7d: 1 });
     });
 
     it('is 404 for another tenant (also with If-None-Match), 401 without a token', async () => {
