@@ -57,6 +57,8 @@ export class FlowProjector {
     switch (e.action) {
       case 'board.created':
       case 'board.updated':
+      case 'board.archived':
+      case 'board.restored':
         return this.upsertBoard(em, e, ws, id);
       case 'board.deleted':
         await this.deleteBoard(em, ws, id);

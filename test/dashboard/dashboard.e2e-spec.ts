@@ -100,6 +100,29 @@ describe('dashboard routes (e2e)', () => {
       expect(res.body.notes).toEqual({ created7d: 1, edited7d: 1 });
     });
 
+    it('leaves archived boards out, and shows them again once restored', async () => {
+      const token = team.owner.accessToken;
+      const gamma = await createBoard(api, token, team.workspaceId, 'Gamma');
+      const has = (r: ApiResponse) =>
+        r.body.boards.some((b: { boardId: string }) => b.boardId === gamma.boardId);
+      expect(has(await eventually(() => dashboardOf(token), has))).toBe(true);
+      expect((await api.post(`/v1/boards/${gamma.boardId}/archive`, {}, { token })).status).toBe(
+        200,
+      );
+      expect(
+        has(
+          await eventually(
+            () => dashboardOf(token),
+            (r) => !has(r),
+          ),
+        ),
+      ).toBe(false);
+      expect((await api.post(`/v1/boards/${gamma.boardId}/restore`, {}, { token })).status).toBe(
+        200,
+      );
+      expect(has(await eventually(() => dashboardOf(token), has))).toBe(true);
+    });
+
     it('is 404 for another tenant (also with If-None-Match), 401 without a token', async () => {
       expectProblem(await dashboardOf(team.outsider.accessToken), 404, 'not-found');
       const etag = (await dashboardOf(team.viewer.accessToken)).headers.get('etag')!;
