@@ -257,7 +257,14 @@ async function main() {
     const from = new Date(Date.now() - (METRICS_DAYS - 1) * 86_400_000).toISOString().slice(0, 10);
     const dashboardPath = `/v1/workspaces/${ws}/dashboard`;
     const metricsPath = `/v1/boards/${boardId}/metrics?from=${from}&to=${to}&tz=Europe/Berlin`;
-    const etag = (await api(app, 'GET', dashboardPath, undefined, token)).headers.get('etag');
+    // The ETag includes how far the projection got: wait until it has caught up (stable).
+    const etagNow = async () => (await api(app, 'GET', dashboardPath, undefined, token)).headers.get('etag');
+    let etag = await etagNow();
+    for (let next = await etagNow(); next !== etag; next = await etagNow()) etag = next;
+    const check = await fetch(`${app.url}${dashboardPath}`, {
+      headers: { ...auth, 'if-none-match': etag },
+    });
+    log(`revalidation with ${etag}: ${check.status}`);
     const scenarios = [
       ['workspace dashboard', [{ method: 'GET', path: dashboardPath, headers: auth }]],
       [`board metrics (${METRICS_DAYS} days)`, [{ method: 'GET', path: metricsPath, headers: auth }]],
