@@ -194,11 +194,16 @@ export function cumulativeFlow(
     `WITH days AS (
        SELECT d::date AS day, ((d::date + 1)::timestamp AT TIME ZONE $5) AS day_end
          FROM generate_series($3::date, $4::date, interval '1 day') d),
+     -- Two index ranges on (workspace_id, board_id, left_at): an OR would scan the table.
      stays AS (
        SELECT column_id, entered_at, left_at FROM dashboard_intervals
-        WHERE workspace_id = $1 AND board_id = $2
+        WHERE workspace_id = $1 AND board_id = $2 AND left_at IS NULL
           AND entered_at < ((($4::date + 1)::timestamp) AT TIME ZONE $5)
-          AND (left_at IS NULL OR left_at >= (($3::date + 1)::timestamp AT TIME ZONE $5)))
+       UNION ALL
+       SELECT column_id, entered_at, left_at FROM dashboard_intervals
+        WHERE workspace_id = $1 AND board_id = $2
+          AND left_at >= (($3::date + 1)::timestamp AT TIME ZONE $5)
+          AND entered_at < ((($4::date + 1)::timestamp) AT TIME ZONE $5))
      SELECT to_char(days.day, 'YYYY-MM-DD') AS day, s.column_id AS "columnId", count(*)::int AS count
        FROM days JOIN stays s
          ON s.entered_at < days.day_end AND (s.left_at IS NULL OR s.left_at >= days.day_end)
