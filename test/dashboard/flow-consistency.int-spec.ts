@@ -1,5 +1,7 @@
 import { BoardsService } from '../../src/board/boards.service.js';
 import { CardsService } from '../../src/board/cards.service.js';
+import { ColumnsService } from '../../src/board/columns.service.js';
+import { DashboardService } from '../../src/dashboard/dashboard.service.js';
 import { DASHBOARD_CONSUMER } from '../../src/dashboard/dashboard.consumer.js';
 import { DashboardModule } from '../../src/dashboard/dashboard.module.js';
 import { DashboardReconciler } from '../../src/dashboard/dashboard.reconciler.js';
@@ -148,5 +150,40 @@ describeOnPostgres('dashboard counters on the real PostgreSQL', () => {
       await other.release();
     }
     expect(await counters(ws.workspaceId)).toEqual(await recount(ws.workspaceId));
+  });
+
+  it('follows a new done column and a deleted column whose cards moved', async () => {
+    const actor = ws.users[0].actor;
+    const columnsService = h.get(ColumnsService);
+    const status = async () =>
+      (await h.get(DashboardService).dashboard(actor, ws.workspaceId)).body.totals.status;
+    await drain();
+    const before = await status();
+    const [doing] = await h.query<{ open: number }>(
+      'SELECT count(*)::int AS open FROM cards WHERE column_id = $1 AND archived_at IS NULL',
+      [columns[1]],
+    );
+    // "Doing" becomes the done column ("Done" stops being it).
+    await columnsService.update(actor, columns[1], { isDone: true });
+    await drain();
+    const [done] = await h.query<{ open: number }>(
+      'SELECT count(*)::int AS open FROM cards WHERE column_id = $1 AND archived_at IS NULL',
+      [columns[2]],
+    );
+    expect(await status()).toEqual({
+      active: before.active - doing.open + done.open,
+      done: before.done + doing.open - done.open,
+      archived: before.archived,
+    });
+    // Delete "Done" (no longer the done column), moving its cards into "To do".
+    await columnsService.remove(actor, columns[2], { moveCardsTo: columns[0] });
+    await drain();
+    expect(await counters(ws.workspaceId)).toEqual(await recount(ws.workspaceId));
+    const misplaced = await h.query(
+      `SELECT c.id FROM cards c JOIN dashboard_cards d ON d.card_id = c.id
+        WHERE c.workspace_id = $1 AND d.column_id <> c.column_id`,
+      [ws.workspaceId],
+    );
+    expect(misplaced).toEqual([]);
   });
 });
