@@ -8,6 +8,13 @@ import type { EntityManager } from 'typeorm';
 
 export const PERCENTILES = [0.5, 0.85, 0.95] as const;
 
+/** Workspace-wide figures leave archived boards out, as the dashboard's board list does. */
+const ON_LIVE_BOARDS = `board_id NOT IN (SELECT a.id FROM dashboard_boards a
+                          WHERE a.workspace_id = $1 AND a.archived_at IS NOT NULL)`;
+/** One board (`$2`), or every live board of the workspace. */
+const boardFilter = (boardId: string | null): string =>
+  boardId ? 'board_id = $2' : `$2::uuid IS NULL AND ${ON_LIVE_BOARDS}`;
+
 export interface ColumnCountRow {
   boardId: string;
   boardName: string;
@@ -51,6 +58,7 @@ export function dueCounts(em: EntityManager, ws: string, now: Date): Promise<Due
        FROM dashboard_cards
       WHERE workspace_id = $1 AND due_at IS NOT NULL AND archived_at IS NULL
         AND finished_at IS NULL AND due_at < $2::timestamptz + interval '7 days'
+        AND ${ON_LIVE_BOARDS}
       GROUP BY GROUPING SETS ((board_id), ())`,
     [ws, now],
   ) as Promise<DueRow[]>;
@@ -75,7 +83,7 @@ export function throughputByDay(
     `SELECT board_id AS "boardId",
             to_char((finished_at AT TIME ZONE $5)::date, 'YYYY-MM-DD') AS day, count(*)::int AS count
        FROM dashboard_cards
-      WHERE workspace_id = $1 AND ($2::uuid IS NULL OR board_id = $2)
+      WHERE workspace_id = $1 AND ${boardFilter(boardId)}
         AND finished_at IS NOT NULL AND finished_at >= $3 AND finished_at < $4
       GROUP BY GROUPING SETS ((board_id, day), (day))`,
     [ws, boardId, start, end, tz],
@@ -111,7 +119,7 @@ export function flowTimes(
               ORDER BY extract(epoch FROM finished_at - created_at)::float8) AS lead,
             count(*)::int AS "leadSamples"
        FROM dashboard_cards
-      WHERE workspace_id = $1 AND ($2::uuid IS NULL OR board_id = $2)
+      WHERE workspace_id = $1 AND ${boardFilter(boardId)}
         AND finished_at IS NOT NULL AND finished_at >= $3 AND finished_at < $4
       GROUP BY GROUPING SETS ((board_id), ())`,
     [ws, boardId, start, end, PERCENTILES],
@@ -131,7 +139,7 @@ export function ages(em: EntityManager, ws: string, now: Date): Promise<AgeRow[]
               ORDER BY extract(epoch FROM $2::timestamptz - started_at)::float8) AS ages
        FROM dashboard_cards
       WHERE workspace_id = $1 AND started_at IS NOT NULL AND archived_at IS NULL
-        AND finished_at IS NULL
+        AND finished_at IS NULL AND ${ON_LIVE_BOARDS}
       GROUP BY GROUPING SETS ((board_id), ())`,
     [ws, now],
   ) as Promise<AgeRow[]>;
@@ -165,7 +173,7 @@ export async function oldest(
     `SELECT NULL AS "boardId", card_id AS "cardId", column_id AS "columnId", started_at AS "startedAt"
        FROM dashboard_cards
       WHERE workspace_id = $1 AND started_at IS NOT NULL AND archived_at IS NULL
-        AND finished_at IS NULL
+        AND finished_at IS NULL AND ${ON_LIVE_BOARDS}
       ORDER BY started_at, card_id LIMIT $2`,
     [ws, limit],
   )) as OldestRow[];

@@ -100,27 +100,30 @@ describe('dashboard routes (e2e)', () => {
       expect(res.body.notes).toEqual({ created7d: 1, edited7d: 1 });
     });
 
-    it('leaves archived boards out, and shows them again once restored', async () => {
+    it('leaves archived boards out (totals too), and shows them again once restored', async () => {
       const token = team.owner.accessToken;
       const gamma = await createBoard(api, token, team.workspaceId, 'Gamma');
+      await createCard(api, token, gamma.boardId, { columnId: gamma.columns[2] });
       const has = (r: ApiResponse) =>
         r.body.boards.some((b: { boardId: string }) => b.boardId === gamma.boardId);
-      expect(has(await eventually(() => dashboardOf(token), has))).toBe(true);
+      const finishedToday = (r: ApiResponse): number => r.body.totals.throughput.at(-1).count;
+      const shown = await eventually(() => dashboardOf(token), has);
+      expect(has(shown)).toBe(true);
+      const withGamma = finishedToday(shown);
       expect((await api.post(`/v1/boards/${gamma.boardId}/archive`, {}, { token })).status).toBe(
         200,
       );
-      expect(
-        has(
-          await eventually(
-            () => dashboardOf(token),
-            (r) => !has(r),
-          ),
-        ),
-      ).toBe(false);
+      const hidden = await eventually(
+        () => dashboardOf(token),
+        (r) => !has(r),
+      );
+      expect(has(hidden)).toBe(false);
+      expect(finishedToday(hidden)).toBe(withGamma - 1);
       expect((await api.post(`/v1/boards/${gamma.boardId}/restore`, {}, { token })).status).toBe(
         200,
       );
-      expect(has(await eventually(() => dashboardOf(token), has))).toBe(true);
+      const back = await eventually(() => dashboardOf(token), has);
+      expect(finishedToday(back)).toBe(withGamma);
     });
 
     it('is 404 for another tenant (also with If-None-Match), 401 without a token', async () => {
