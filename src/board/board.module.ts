@@ -1,8 +1,5 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AuditModule } from '../audit/audit.module.js';
-import { IdentityModule } from '../identity/identity.module.js';
-import { BoardAccess } from './board-access.service.js';
 import { BoardsController } from './boards.controller.js';
 import { BoardsService } from './boards.service.js';
 import { CardDirectory } from './card-directory.service.js';
@@ -34,8 +31,6 @@ import { LabelsService } from './labels.service.js';
       CardAssigneeEntity,
       CommentEntity,
     ]),
-    AuditModule,
-    IdentityModule,
   ],
   controllers: [
     BoardsController,
@@ -45,7 +40,6 @@ import { LabelsService } from './labels.service.js';
     CommentsController,
   ],
   providers: [
-    BoardAccess,
     BoardsService,
     ColumnsService,
     CardsService,
