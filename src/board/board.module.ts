@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { BoardViewService } from './board-view.service.js';
 import { BoardsController } from './boards.controller.js';
 import { BoardsService } from './boards.service.js';
 import { CardDirectory } from './card-directory.service.js';
@@ -41,6 +42,7 @@ import { LabelsService } from './labels.service.js';
   ],
   providers: [
     BoardsService,
+    BoardViewService,
     ColumnsService,
     CardsService,
     LabelsService,

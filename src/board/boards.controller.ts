@@ -4,7 +4,9 @@ import { IfMatch } from '../common/etag.js';
 import type { Page } from '../common/pagination.js';
 import { UuidParam } from '../common/params.js';
 import { CurrentActor, Route, type Actor } from '../kernel/index.js';
+import { BoardViewService } from './board-view.service.js';
 import { BoardsService } from './boards.service.js';
+import { BoardViewQueryDto, BoardViewResponseDto } from './dto/board-view.dto.js';
 import {
   BoardResponseDto,
   CreateBoardDto,
@@ -15,7 +17,10 @@ import {
 @ApiTags('board')
 @Controller('v1')
 export class BoardsController {
-  constructor(private readonly boards: BoardsService) {}
+  constructor(
+    private readonly boards: BoardsService,
+    private readonly views: BoardViewService,
+  ) {}
 
   @Route({
     method: 'POST',
@@ -63,6 +68,24 @@ export class BoardsController {
     @UuidParam('boardId') boardId: string,
   ): Promise<BoardResponseDto> {
     return this.boards.get(actor, boardId);
+  }
+
+  @Route({
+    method: 'GET',
+    path: 'boards/:boardId/view',
+    summary: 'Everything needed to draw a board, in one call',
+    description:
+      "The board, its columns in order each with its first `cardsPerColumn` non-archived cards (as in the card list) and a `nextCursor` for the rest (`GET /v1/boards/{boardId}/cards?columnId=...&cursor=...`), the board's labels, and the members the cards shown refer to.",
+    role: 'viewer',
+    success: { type: BoardViewResponseDto },
+    problems: [400, 404, 422],
+  })
+  view(
+    @CurrentActor() actor: Actor,
+    @UuidParam('boardId') boardId: string,
+    @Query() query: BoardViewQueryDto,
+  ): Promise<BoardViewResponseDto> {
+    return this.views.view(actor, boardId, query);
   }
 
   @Route({

@@ -1,7 +1,15 @@
 import type { WorkspaceScope } from '../kernel/index.js';
 import { defineKeyset } from '../kernel/index.js';
 import { updateVersioned } from '../database/versioned-update.js';
-import { CARD_FIELDS, CARD_SELECT, selectList, cardSets, type CardRow } from './board.tables.js';
+import {
+  CARD_FIELDS,
+  CARD_SELECT,
+  COLUMN_FIELDS,
+  selectList,
+  cardSets,
+  type CardRow,
+  type ColumnRow,
+} from './board.tables.js';
 import { CardEntity } from './entities/card.entity.js';
 
 /**
@@ -394,4 +402,44 @@ export async function listCardPage(
       ) page
      ORDER BY page."columnPosition", page."columnId", page.position, page.id`;
   return s.prepared<CardSummaryRow>('card_page', sql, params);
+}
+
+/** A column of the board view with its first cards (`limit + 1` of them, for `CardList.page`). */
+export type ColumnWithCards = ColumnRow & { cards: CardSummaryRow[] };
+
+/**
+ * Every column of a board, each with its first `limit + 1` non-archived cards, in one statement:
+ * the same per-column index walk as `listCardPage`, the cards folded into JSON per column (a
+ * summary row is lossless in JSON: its timestamps are already ISO text).
+ */
+export async function columnsWithFirstCards(
+  s: Scope,
+  boardId: string,
+  limit: number,
+): Promise<ColumnWithCards[]> {
+  const take = limit + 1;
+  if (!Number.isInteger(take) || take < 2)
+    throw new Error(`columnsWithFirstCards: bad limit ${limit}`);
+  const sql = `
+    SELECT ${selectList('col', COLUMN_FIELDS)},
+           COALESCE((
+             SELECT jsonb_agg(to_jsonb(page) ORDER BY page.position, page.id)
+               FROM (
+                 SELECT col.position AS "columnPosition", ${CARD_SUMMARY_SCALARS},
+                        octet_length(c.description) > 0 AS "hasDescription",
+                        jsonb_array_length(c.checklist) AS "checklistTotal",
+                        (SELECT count(*)::int FROM jsonb_array_elements(c.checklist) item
+                          WHERE item->>'done' = 'true') AS "checklistDone",
+                        ${cardSets('$1', '$2', 'c.id')}
+                   FROM cards c
+                  WHERE c.workspace_id = $1 AND c.board_id = $2 AND c.column_id = col.id
+                    AND c.archived_at IS NULL
+                  ORDER BY c.position, c.id
+                  LIMIT ${take}
+               ) page
+           ), '[]'::jsonb) AS cards
+      FROM board_columns col
+     WHERE col.workspace_id = $1 AND col.board_id = $2
+     ORDER BY col.position, col.id`;
+  return s.prepared<ColumnWithCards>('board_view', sql, [s.workspaceId, boardId]);
 }
