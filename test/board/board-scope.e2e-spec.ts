@@ -172,4 +172,47 @@ describe('board on the workspace unit of work', () => {
       422,
     );
   });
+
+  it("lets an admin delete another's comment only with the admin scope on an API token", async () => {
+    const { team, token, boardId } = await setup();
+    const card = await createCard(api, token, boardId);
+    const mint = async (scopes: string[]) => {
+      const res = await api.post(
+        '/v1/me/tokens',
+        { name: scopes.join('-'), scopes },
+        { token: team.admin.accessToken },
+      );
+      expect(res.status).toBe(201);
+      return res.body.token as string;
+    };
+    const reader = await mint(['read']);
+    const writer = await mint(['read', 'write']);
+    const admin = await mint(['read', 'write', 'admin']);
+    const comment = async () =>
+      (await api.post(`/v1/cards/${card.id}/comments`, { body: 'mine' }, { token })).body
+        .id as string;
+    expectProblem(
+      await api.post(`/v1/cards/${card.id}/comments`, { body: 'x' }, { token: reader }),
+      403,
+      'insufficient-scope',
+    );
+    const first = await comment();
+    expectProblem(
+      await api.delete(`/v1/comments/${first}`, { token: writer }),
+      403,
+      'insufficient-scope',
+    );
+    expectProblem(
+      await api.delete(`/v1/comments/${first}`, { token: team.viewer.accessToken }),
+      403,
+      'forbidden',
+    );
+    expect((await api.get(`/v1/comments/${first}`, { token })).status).toBe(200);
+    expect((await api.delete(`/v1/comments/${first}`, { token: admin })).status).toBe(204);
+    // The author needs no admin rights for their own comment.
+    const own = (
+      await api.post(`/v1/cards/${card.id}/comments`, { body: 'by token' }, { token: writer })
+    ).body.id as string;
+    expect((await api.delete(`/v1/comments/${own}`, { token: writer })).status).toBe(204);
+  });
 });
