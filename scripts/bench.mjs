@@ -118,6 +118,7 @@ async function startApp(dbUrl) {
       MIGRATIONS_RUN: 'false',
       LOG_LEVEL: 'warn',
       JWT_SECRET: randomBytes(32).toString('hex'),
+      CONNECTOR_SECRET_KEY: randomBytes(32).toString('base64'),
       RATE_LIMIT_PER_MINUTE: '1000000000',
       AUTH_RATE_LIMIT_PER_MINUTE: '1000000000',
     },
