@@ -166,3 +166,33 @@ export async function checkResolvedHost(
     });
   });
 }
+
+/** The address an attempt connects to, checked under the policy. */
+export interface CheckedAddress {
+  address: string;
+  family: 4 | 6;
+}
+
+/**
+ * Resolves a target URL's host once and checks every address (and the URL itself); throws
+ * SsrfBlockedError for a refused target, or the resolver's error. The caller connects to the
+ * returned address only (no second lookup).
+ */
+export async function resolveTarget(
+  rawUrl: string,
+  policy: TargetPolicy,
+  resolve: typeof dnsLookup = dnsLookup,
+): Promise<CheckedAddress> {
+  const staticReason = checkTargetUrl(rawUrl, policy);
+  if (staticReason) throw new SsrfBlockedError(`target ${staticReason}`);
+  const host = hostOf(new URL(rawUrl));
+  const literal = isIP(host);
+  if (literal) return { address: host, family: literal === 6 ? 6 : 4 };
+  return new Promise((done, fail) => {
+    guardedLookup(policy, resolve)(host, { all: true }, (err, addresses) => {
+      if (err) return fail(err);
+      const [first] = addresses as LookupAddress[];
+      done({ address: first.address, family: first.family === 6 ? 6 : 4 });
+    });
+  });
+}

@@ -50,6 +50,8 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
       DATA_DIR: dataDir,
       LOG_LEVEL: 'info',
       JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
+      // Every app of a run shares the database, so they share the key sealing connector secrets.
+      CONNECTOR_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
       RATE_LIMIT_PER_MINUTE: '100000',
       AUTH_RATE_LIMIT_PER_MINUTE: '100000',
       ...(process.env.TEST_DATABASE_URL
