@@ -10,7 +10,7 @@ import { decorateOpenApi } from './common/openapi.js';
 import { sendProblem } from './common/problem.filter.js';
 import type { AppConfig } from './config/app.config.js';
 import { newId } from './database/uuid.js';
-import { MetricsService } from './ops/metrics.js';
+import { MetricsService } from './kernel/metrics.js';
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 

@@ -86,6 +86,10 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) IDEMPOTENCY_TTL_HOURS = 24;
   /** Seconds a SIGTERM drain may take before the process exits anyway. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) SHUTDOWN_TIMEOUT_SECONDS = 10;
+  /** How often an idle outbox consumer polls for committed events (backs off to 4x). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(60000) OUTBOX_POLL_INTERVAL_MS = 250;
+  /** Whether this instance runs background work (consumers, schedulers, deliveries). */
+  @IsOptional() @Transform(toBool) @IsBoolean() BACKGROUND_JOBS = true;
 }
 
 export class ConfigValidationError extends Error {}
