@@ -122,7 +122,8 @@ async function api(app, method, path, body, token) {
     body: body ? JSON.stringify(body) : undefined,
   });
   const json = await res.json().catch(() => null);
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  if (res.status >= 300)
+    throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
   return json;
 }
 
@@ -138,7 +139,8 @@ function startReceiver() {
       stats.requests += 1;
       const n = Number(req.url.split('/')[2]);
       const body = Buffer.concat(chunks).toString('utf8');
-      if (n === SLOW) return void setTimeout(() => res.writeHead(200).end(), WEBHOOK_TIMEOUT_MS * 3);
+      if (n === SLOW)
+        return void setTimeout(() => res.writeHead(200).end(), WEBHOOK_TIMEOUT_MS * 3);
       try {
         verifiers.get(n).verify(body, req.headers);
       } catch {
@@ -155,18 +157,27 @@ function startReceiver() {
   });
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () =>
-      resolve({ port: server.address().port, verifiers, receipts, stats, close: () => server.closeAllConnections() || server.close() }),
+      resolve({
+        port: server.address().port,
+        verifiers,
+        receipts,
+        stats,
+        close: () => server.closeAllConnections() || server.close(),
+      }),
     ),
   );
 }
 
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const percentile = (sorted, p) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 async function main() {
   try {
     await withClient(BASE_URL, (c) => c.query('SELECT 1'));
   } catch (err) {
-    process.stderr.write(`bench needs a real PostgreSQL at DATABASE_URL (${BASE_URL}): ${err.message}\n`);
+    process.stderr.write(
+      `bench needs a real PostgreSQL at DATABASE_URL (${BASE_URL}): ${err.message}\n`,
+    );
     process.exit(2);
   }
   const dbName = `workdeck_benchwh_${Date.now()}_${randomBytes(3).toString('hex')}`;
@@ -199,15 +210,23 @@ async function main() {
     const token = reg.accessToken;
     const ws = await api(a, 'POST', '/v1/workspaces', { name: 'Bench' }, token);
     for (let n = 1; n <= CONNECTORS; n += 1) {
-      const c = await api(a, 'POST', `/v1/workspaces/${ws.id}/connectors`, {
-        name: `bench ${n}`,
-        kind: 'webhook',
-        url: `http://127.0.0.1:${receiver.port}/c/${n}`,
-        events: ['note.created'],
-      }, token);
+      const c = await api(
+        a,
+        'POST',
+        `/v1/workspaces/${ws.id}/connectors`,
+        {
+          name: `bench ${n}`,
+          kind: 'webhook',
+          url: `http://127.0.0.1:${receiver.port}/c/${n}`,
+          events: ['note.created'],
+        },
+        token,
+      );
       receiver.verifiers.set(n, new Webhook(c.secret));
     }
-    log(`${CONNECTORS} connectors; creating ${NOTES} notes (${NOTES * CONNECTORS} deliveries), killing B half way`);
+    log(
+      `${CONNECTORS} connectors; creating ${NOTES} notes (${NOTES * CONNECTORS} deliveries), killing B half way`,
+    );
     const committed = new Map(); // note id -> time its creating request returned
     let next = 0;
     let killed = false;
@@ -223,12 +242,20 @@ async function main() {
           b = await startApp('C', dbUrl.toString(), secrets);
           apps.push(b);
         }
-        const note = await api(a, 'POST', `/v1/workspaces/${ws.id}/notes`, { title: `note ${i}`, body: 'bench' }, token);
+        const note = await api(
+          a,
+          'POST',
+          `/v1/workspaces/${ws.id}/notes`,
+          { title: `note ${i}`, body: 'bench' },
+          token,
+        );
         committed.set(note.id, Date.now());
       }
     }
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-    log(`${committed.size} notes committed in ${((Date.now() - started) / 1000).toFixed(1)} s; waiting for deliveries`);
+    log(
+      `${committed.size} notes committed in ${((Date.now() - started) / 1000).toFixed(1)} s; waiting for deliveries`,
+    );
     const expected = (CONNECTORS - 1) * committed.size; // all but the timing-out connector
     while (Date.now() < stopAt) {
       const got = [...receiver.receipts.keys()].filter((k) => !k.startsWith(`${SLOW}:`)).length;
@@ -244,25 +271,40 @@ async function main() {
       for (const [key, r] of receiver.receipts) {
         if (!key.startsWith(`${n}:`)) continue;
         seen.add(r.entityId);
-        if (n !== FLAKY && committed.has(r.entityId)) latencies.push(r.at - committed.get(r.entityId));
+        if (n !== FLAKY && committed.has(r.entityId))
+          latencies.push(r.at - committed.get(r.entityId));
       }
       missing[n] = [...committed.keys()].filter((id) => !seen.has(id)).length;
     }
     latencies.sort((x, y) => x - y);
     const delivered = [...receiver.receipts.keys()].length;
     const rows = [
-      ['events committed (notes x connectors)', `${committed.size} x ${CONNECTORS} = ${committed.size * CONNECTORS}`],
+      [
+        'events committed (notes x connectors)',
+        `${committed.size} x ${CONNECTORS} = ${committed.size * CONNECTORS}`,
+      ],
       ['commit-to-receipt p50 (healthy connectors)', `${percentile(latencies, 50)} ms`],
       ['commit-to-receipt p99 (healthy connectors)', `${percentile(latencies, 99)} ms`],
       ['successful deliveries/s (first receipts / run time)', (delivered / elapsed).toFixed(0)],
       ['receiver requests (incl. failures, timeouts)', String(receiver.stats.requests)],
       ['duplicates by webhook-id (at least once)', String(receiver.stats.duplicates)],
       ['bad signatures', String(receiver.stats.badSignatures)],
-      ['missing events, healthy connectors 1-8', String(Object.entries(missing).filter(([n]) => Number(n) !== FLAKY).reduce((s, [, v]) => s + v, 0))],
+      [
+        'missing events, healthy connectors 1-8',
+        String(
+          Object.entries(missing)
+            .filter(([n]) => Number(n) !== FLAKY)
+            .reduce((s, [, v]) => s + v, 0),
+        ),
+      ],
       ['missing events, 50 % failing connector 9', String(missing[FLAKY])],
       ['run time', `${elapsed.toFixed(1)} s (one instance SIGKILLed mid-run)`],
     ];
-    process.stdout.write('\n| metric | value |\n|---|---|\n' + rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n') + '\n\n');
+    process.stdout.write(
+      '\n| metric | value |\n|---|---|\n' +
+        rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n') +
+        '\n\n',
+    );
   } finally {
     for (const app of apps) await app.kill('SIGTERM').catch(() => undefined);
     receiver.close();

@@ -13,6 +13,11 @@ import { InboundEventEntity } from './entities/inbound-event.entity.js';
 import { FanoutConsumer } from './fanout.consumer.js';
 import { InboundController } from './inbound.controller.js';
 import { INBOUND_TARGETS, type InboundTarget } from './inbound-targets.js';
+import {
+  CardInboundTarget,
+  NoteInboundTarget,
+  ReminderInboundTarget,
+} from './inbound-targets.providers.js';
 import { InboundService } from './inbound.service.js';
 
 /**
@@ -37,7 +42,14 @@ import { InboundService } from './inbound.service.js';
     FanoutConsumer,
     DeliveryWorker,
     InboundService,
-    { provide: INBOUND_TARGETS, useFactory: (): InboundTarget[] => [] },
+    CardInboundTarget,
+    NoteInboundTarget,
+    ReminderInboundTarget,
+    {
+      provide: INBOUND_TARGETS,
+      inject: [CardInboundTarget, NoteInboundTarget, ReminderInboundTarget],
+      useFactory: (...targets: InboundTarget[]): InboundTarget[] => targets,
+    },
   ],
   exports: [ConnectorsService],
 })

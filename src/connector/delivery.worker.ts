@@ -183,10 +183,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     return this.tx.run(async (em) => {
       const candidates = (await em.query(
         `WITH eligible AS (
-           SELECT c.id, c.breaker_state,
-                  (SELECT count(*) FROM deliveries x
-                    WHERE x.connector_id = c.id AND x.status IN ('pending', 'failed')
-                      AND x.claim_token IS NOT NULL AND x.next_attempt_at > $1)::int AS leased
+           SELECT c.id, c.breaker_state
              FROM connectors c
             WHERE c.enabled AND c.kind = ANY($2::varchar[])
               AND (c.breaker_state = 'closed'
@@ -194,7 +191,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
                    OR (c.breaker_state = 'half_open' AND c.breaker_opened_at <= $1::timestamptz - make_interval(secs => $3 * 2 / 1000.0)))
               AND EXISTS (SELECT 1 FROM deliveries y WHERE y.connector_id = c.id
                              AND y.status IN ('pending', 'failed') AND y.next_attempt_at <= $1))
-         SELECT d.id, e.id AS "connectorId", e.breaker_state AS "breakerState", e.leased
+         SELECT d.id, e.id AS "connectorId", e.breaker_state AS "breakerState"
            FROM eligible e
            CROSS JOIN LATERAL (
              SELECT d.id FROM deliveries d
@@ -204,13 +201,35 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
               FOR UPDATE SKIP LOCKED) d
           LIMIT $5`,
         [now, this.outboundKinds, cooldownMs, cap, max * 2],
-      )) as Array<{ id: string; connectorId: string; breakerState: BreakerState; leased: number }>;
+      )) as Array<{ id: string; connectorId: string; breakerState: BreakerState }>;
       if (candidates.length === 0) return [];
 
       // Per connector: the room under the cap (closed), or one probe (open / stale half-open).
       const byConnector = new Map<string, typeof candidates>();
       for (const c of candidates)
         byConnector.set(c.connectorId, [...(byConnector.get(c.connectorId) ?? []), c]);
+      // The cap holds across instances: claimers of one connector take turns on its row (a
+      // connector being claimed elsewhere right now is skipped this round, never waited for),
+      // and the leases are counted after the lock, in a fresh snapshot.
+      const locked = rowsOf(
+        (await em.query(
+          `SELECT id FROM connectors WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE SKIP LOCKED`,
+          [[...byConnector.keys()]],
+        )) as Array<{ id: string }>,
+      ).map((r) => r.id);
+      for (const id of [...byConnector.keys()]) if (!locked.includes(id)) byConnector.delete(id);
+      if (byConnector.size === 0) return [];
+      const leases = new Map(
+        (
+          (await em.query(
+            `SELECT connector_id AS "connectorId", count(*)::int AS leased FROM deliveries
+              WHERE connector_id = ANY($1::uuid[]) AND status IN ('pending', 'failed')
+                AND claim_token IS NOT NULL AND next_attempt_at > $2
+              GROUP BY connector_id`,
+            [locked, now],
+          )) as Array<{ connectorId: string; leased: number }>
+        ).map((r) => [r.connectorId, r.leased]),
+      );
       const probing = [...byConnector.values()]
         .filter((l) => l[0].breakerState !== 'closed')
         .map((l) => l[0].connectorId);
@@ -231,7 +250,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       for (const [connectorId, list] of byConnector) {
         const room =
           list[0].breakerState === 'closed'
-            ? Math.max(0, cap - list[0].leased)
+            ? Math.max(0, cap - (leases.get(connectorId) ?? 0))
             : wonProbe.has(connectorId)
               ? 1
               : 0;

@@ -9,6 +9,8 @@ import type { Actor } from '../kernel/index.js';
  */
 export interface InboundTarget {
   readonly target: string;
+  /** False when the owning module is not part of this build (the event then fails). */
+  readonly available?: boolean;
   /** The audit entity type of what it creates. */
   readonly entityType: string;
   /**

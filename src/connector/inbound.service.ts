@@ -86,7 +86,7 @@ export class InboundService {
       return this.fail(row, verdict.deliveryId, reason, []);
     }
     const target = this.targets.get(mapped.target);
-    if (!target) {
+    if (!target || target.available === false) {
       return this.fail(
         row,
         verdict.deliveryId,

@@ -7,7 +7,7 @@ import { eventually, Receiver } from './receiver.js';
 
 const ENV = {
   WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
-  WEBHOOK_RETRY_SCHEDULE: '1,1,1',
+  WEBHOOK_RETRY_SCHEDULE: '1,1',
   WEBHOOK_POLL_INTERVAL_MS: '20',
   OUTBOX_POLL_INTERVAL_MS: '20',
   WEBHOOK_TIMEOUT_MS: '2000',
@@ -29,20 +29,32 @@ describeOnPostgres('delivery workers in several instances', () => {
     [a, b] = await Promise.all([startApp(ENV), startApp(ENV)]);
     api = client(a);
     team = await createTeam(api);
+    const t = await api.post(
+      `/v1/workspaces/${team.workspaceId}/connectors`,
+      {
+        name: 'trigger',
+        kind: 'inbound',
+        mapping: { target: 'note', expression: '{"title": title}' },
+      },
+      { token: team.admin.accessToken },
+    );
+    trigger = t.body.id;
   });
   afterAll(async () => {
     await Promise.all([a.stop(), b.stop()]);
     await receiver.stop();
   });
 
+  let trigger: string;
+  /** n committed events: `connector.updated` of a trigger connector that delivers nowhere. */
   const createNotes = async (prefix: string, n: number) => {
     for (let i = 0; i < n; i += 1) {
-      const res = await api.post(
-        `/v1/workspaces/${team.workspaceId}/notes`,
-        { title: `${prefix} ${i}`, body: 'x' },
-        { token: team.member.accessToken },
+      const res = await api.patch(
+        `/v1/connectors/${trigger}`,
+        { description: `${prefix} ${i}` },
+        { token: team.admin.accessToken },
       );
-      expect(res.status).toBe(201);
+      expect(res.status).toBe(200);
     }
   };
 
@@ -51,13 +63,21 @@ describeOnPostgres('delivery workers in several instances', () => {
     for (let h = 0; h < HOOKS; h += 1) {
       const res = await api.post(
         `/v1/workspaces/${team.workspaceId}/connectors`,
-        { name: `race ${h}`, kind: 'webhook', url: receiver.url(`/race/${h}`), events: ['note.created'] },
+        {
+          name: `race ${h}`,
+          kind: 'webhook',
+          url: receiver.url(`/race/${h}`),
+          events: ['connector.updated'],
+        },
         { token: team.admin.accessToken },
       );
       hooks.push(res.body as { id: string; secret: string });
     }
     await createNotes('race', NOTES);
-    await eventually(() => receiver.received.filter((r) => r.path.startsWith('/race/')).length >= NOTES * HOOKS, 30_000);
+    await eventually(
+      () => receiver.received.filter((r) => r.path.startsWith('/race/')).length >= NOTES * HOOKS,
+      30_000,
+    );
     // Give a duplicate (if any) time to show up.
     await new Promise((r) => setTimeout(r, 500));
     for (const [h, hook] of hooks.entries()) {
@@ -83,7 +103,12 @@ describeOnPostgres('delivery workers in several instances', () => {
   it('an instance killed mid-run loses nothing (at least once, de-duplicable by webhook-id)', async () => {
     const res = await api.post(
       `/v1/workspaces/${team.workspaceId}/connectors`,
-      { name: 'crash', kind: 'webhook', url: receiver.url('/crash'), events: ['note.created'] },
+      {
+        name: 'crash',
+        kind: 'webhook',
+        url: receiver.url('/crash'),
+        events: ['connector.updated'],
+      },
       { token: team.admin.accessToken },
     );
     expect(res.status).toBe(201);
@@ -94,7 +119,10 @@ describeOnPostgres('delivery workers in several instances', () => {
     await creating;
     b = await startApp(ENV);
     // Leases of the killed instance expire (timeout + margin); the survivors deliver everything.
-    await eventually(() => new Set(receiver.at('/crash').map((r) => r.headers['webhook-id'])).size === NOTES, 60_000);
+    await eventually(
+      () => new Set(receiver.at('/crash').map((r) => r.headers['webhook-id'])).size === NOTES,
+      60_000,
+    );
     receiver.respond = () => ({ status: 200 });
   });
 });

@@ -12,7 +12,9 @@ import { describeOnPostgres } from '../support/db.js';
 import { createPrivateDatabase, type PrivateDatabase } from './private-database.js';
 
 /** A deliverable event of this spec's own, so that a subscription is valid without other modules. */
-defineEvents('spec_widget', { made: { description: 'A widget was made (spec).', deliverable: true } });
+defineEvents('spec_widget', {
+  made: { description: 'A widget was made (spec).', deliverable: true },
+});
 
 const T0 = new Date('2030-01-01T00:00:00Z');
 const SECOND = 1000;
@@ -185,7 +187,9 @@ describeOnPostgres('delivery worker (fake clock and network, real PostgreSQL)', 
 
   it('a target that resolves to a refused address fails with ssrf_blocked, without a request', async () => {
     const c = await hook();
-    await h.query(`UPDATE connectors SET url = 'http://169.254.169.254/latest' WHERE id = $1`, [c.id]);
+    await h.query(`UPDATE connectors SET url = 'http://169.254.169.254/latest' WHERE id = $1`, [
+      c.id,
+    ]);
     const before = h.http.calls.length;
     const d = await service().test(owner(), c.id);
     await worker().runOnce();

@@ -14,7 +14,10 @@ export interface Received {
  */
 export class Receiver {
   readonly received: Received[] = [];
-  respond: (path: string, n: number) => { status: number; headers?: Record<string, string>; delayMs?: number } = () => ({
+  respond: (
+    path: string,
+    n: number,
+  ) => { status: number; headers?: Record<string, string>; delayMs?: number } = () => ({
     status: 200,
   });
   private server: Server | null = null;
@@ -26,7 +29,12 @@ export class Receiver {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const path = req.url ?? '/';
-        this.received.push({ path, headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
+        this.received.push({
+          path,
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+          at: Date.now(),
+        });
         const n = this.received.filter((r) => r.path === path).length;
         const answer = this.respond(path, n);
         const send = () => {

@@ -13,8 +13,10 @@ import { BaseEntity } from '../../database/base.entity.js';
 @Index('ux_deliveries_connector_event', ['connectorId', 'eventId'], { unique: true })
 @Index('ix_deliveries_connector_status', ['workspaceId', 'connectorId', 'status', 'id'])
 @Index('ix_deliveries_connector_list', ['workspaceId', 'connectorId', 'id'])
-// The workers' claim: only deliveries still to send, by due time (see the migration).
-@Index('ix_deliveries_due', ['nextAttemptAt'], { where: `status IN ('pending', 'failed')` })
+// The workers' claim and lease count: a connector's deliveries still to send, by due time.
+@Index('ix_deliveries_due', ['connectorId', 'nextAttemptAt'], {
+  where: `status IN ('pending', 'failed')`,
+})
 @Check('ck_deliveries_status', `status IN ('pending', 'succeeded', 'failed', 'dead')`)
 export class DeliveryEntity extends BaseEntity {
   @Column({ name: 'workspace_id', type: 'uuid' })

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class ConnectorsSchema1795983384261 implements MigrationInterface {
-  name = 'ConnectorsSchema1795983384261';
+export class ConnectorsSchema1795987160057 implements MigrationInterface {
+  name = 'ConnectorsSchema1795987160057';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
@@ -26,7 +26,7 @@ export class ConnectorsSchema1795983384261 implements MigrationInterface {
       `CREATE TABLE "deliveries" ("id" uuid NOT NULL, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "workspace_id" uuid NOT NULL, "connector_id" uuid NOT NULL, "event_id" uuid NOT NULL, "event_type" character varying(100) NOT NULL, "body" text NOT NULL, "status" character varying(16) NOT NULL DEFAULT 'pending', "attempt_count" integer NOT NULL DEFAULT '0', "schedule_step" integer NOT NULL DEFAULT '0', "next_attempt_at" TIMESTAMP WITH TIME ZONE, "claim_token" uuid, "event_occurred_at" TIMESTAMP WITH TIME ZONE NOT NULL, CONSTRAINT "ck_deliveries_status" CHECK (status IN ('pending', 'succeeded', 'failed', 'dead')), CONSTRAINT "PK_a6ef225c5c5f0974e503bfb731f" PRIMARY KEY ("id"))`,
     );
     await queryRunner.query(
-      `CREATE INDEX "ix_deliveries_due" ON "deliveries"  ("next_attempt_at") WHERE status IN ('pending', 'failed')`,
+      `CREATE INDEX "ix_deliveries_due" ON "deliveries"  ("connector_id", "next_attempt_at") WHERE status IN ('pending', 'failed')`,
     );
     await queryRunner.query(
       `CREATE INDEX "ix_deliveries_connector_list" ON "deliveries"  ("workspace_id", "connector_id", "id") `,
