@@ -6,8 +6,9 @@
 //      package and records receipts by webhook-id; connector 9 answers 500 half of the time,
 //      connector 10 never answers within WEBHOOK_TIMEOUT_MS (its deliveries time out);
 //   3. starts two app instances (A, B) on the same database, creates 10 webhook connectors
-//      subscribed to note.created, then creates BENCH_EVENTS / 10 notes through A (each note
-//      is one committed event delivered to the 10 connectors: BENCH_EVENTS deliveries);
+//      subscribed to connector.updated, then commits BENCH_EVENTS / 10 events through A (changes
+//      of inbound "trigger" connectors, one per load worker; each event is delivered to the 10
+//      connectors: BENCH_EVENTS deliveries);
 //   4. SIGKILLs instance B half way through and starts C in its place;
 //   5. waits (bounded, BENCH_TIMEOUT_S) until every committed event reached the 8 healthy
 //      connectors and the flaky one, then reports commit-to-receipt latency (first receipt
@@ -150,7 +151,11 @@ function startReceiver() {
       if (n === FLAKY && Math.random() < 0.5) return void res.writeHead(500).end();
       const key = `${n}:${req.headers['webhook-id']}`;
       if (receipts.has(key)) stats.duplicates += 1;
-      else receipts.set(key, { at: Date.now(), entityId: JSON.parse(body).data.entityId });
+      else
+        receipts.set(key, {
+          at: Date.now(),
+          entityId: JSON.parse(body).data.changes.description?.to,
+        });
       stats.successes += 1;
       res.writeHead(200).end();
     });
@@ -218,43 +223,55 @@ async function main() {
           name: `bench ${n}`,
           kind: 'webhook',
           url: `http://127.0.0.1:${receiver.port}/c/${n}`,
-          events: ['note.created'],
+          events: ['connector.updated'],
         },
         token,
       );
       receiver.verifiers.set(n, new Webhook(c.secret));
     }
     log(
-      `${CONNECTORS} connectors; creating ${NOTES} notes (${NOTES * CONNECTORS} deliveries), killing B half way`,
+      `${CONNECTORS} connectors; committing ${NOTES} events (${NOTES * CONNECTORS} deliveries), killing B half way`,
     );
-    const committed = new Map(); // note id -> time its creating request returned
+    // The committed events: changes of inbound "trigger" connectors (they deliver nowhere), one
+    // per load worker so that concurrent changes never conflict on one row's version.
+    const triggers = [];
+    for (let w = 0; w < CONCURRENCY; w += 1) {
+      const t = await api(
+        a,
+        'POST',
+        `/v1/workspaces/${ws.id}/connectors`,
+        {
+          name: `trigger ${w}`,
+          kind: 'inbound',
+          mapping: { target: 'note', expression: '{"title": t}' },
+        },
+        token,
+      );
+      triggers.push(t.id);
+    }
+    const committed = new Map(); // event marker -> time its request returned
     let next = 0;
     let killed = false;
     const started = Date.now();
     stopAt = started + TIMEOUT_S * 1000;
-    async function worker() {
+    async function worker(w) {
       while (next < NOTES && Date.now() < stopAt) {
         const i = next++;
         if (!killed && i >= NOTES / 2) {
           killed = true;
           await b.kill('SIGKILL');
-          log(`instance B SIGKILLed after ${i} notes; starting C`);
+          log(`instance B SIGKILLed after ${i} events; starting C`);
           b = await startApp('C', dbUrl.toString(), secrets);
           apps.push(b);
         }
-        const note = await api(
-          a,
-          'POST',
-          `/v1/workspaces/${ws.id}/notes`,
-          { title: `note ${i}`, body: 'bench' },
-          token,
-        );
-        committed.set(note.id, Date.now());
+        const marker = `event ${i}`;
+        await api(a, 'PATCH', `/v1/connectors/${triggers[w]}`, { description: marker }, token);
+        committed.set(marker, Date.now());
       }
     }
-    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    await Promise.all(Array.from({ length: CONCURRENCY }, (_, w) => worker(w)));
     log(
-      `${committed.size} notes committed in ${((Date.now() - started) / 1000).toFixed(1)} s; waiting for deliveries`,
+      `${committed.size} events committed in ${((Date.now() - started) / 1000).toFixed(1)} s; waiting for deliveries`,
     );
     const expected = (CONNECTORS - 1) * committed.size; // all but the timing-out connector
     while (Date.now() < stopAt) {
