@@ -11,6 +11,7 @@ import { decorateOpenApi } from './common/openapi.js';
 import type { AppConfig } from './config/app.config.js';
 import { newId } from './database/uuid.js';
 import { MetricsService } from './ops/metrics.js';
+import { Tracing } from './tracing/tracing.js';
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 /** How often the drain looks for connections it may close, and how many quiet looks it needs. */
@@ -108,6 +109,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     // 'close' fires once per response, whether it finished or the client went away.
     reply.raw.once('close', () => (counters.inFlight -= 1));
     void reply.header('X-Request-Id', request.id);
+    Tracing.nameRequest(request.method, request.routeOptions.url);
   });
   // While draining, answers close their connection so that keep-alive clients let go.
   let closing = false;

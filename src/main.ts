@@ -1,3 +1,5 @@
+// First: tracing (when the OTEL_* variables switch it on) must be set up before the app loads.
+import { shutdownTracing } from './tracing/register.js';
 import 'reflect-metadata';
 import { ConfigValidationError, validateEnv } from './config/env.schema.js';
 import { DataDirLockedError, lockDataDir } from './database/data-dir-lock.js';
@@ -48,6 +50,10 @@ async function main(): Promise<void> {
     }, config.shutdownTimeoutMs).unref();
     // Half the budget may go to taking in connections clients opened before the signal.
     await drainAndClose(app, config.shutdownTimeoutMs / 2);
+    // Spans of the last requests are still buffered in the exporter.
+    await shutdownTracing().catch((err: unknown) =>
+      logger.warn({ err }, 'traces could not be flushed at shutdown'),
+    );
     process.exit(0);
   };
   process.on('SIGTERM', (s) => void drain(s));

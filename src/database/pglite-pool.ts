@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { PGlite, types, type PGliteOptions, type Results } from '@electric-sql/pglite';
+import { SpanKind, Tracing } from '../tracing/tracing.js';
 import { lockDataDir, releaseDataDir } from './data-dir-lock.js';
 import { pgliteLockFile } from './embedded-paths.js';
 import { ensurePgliteDataDir } from './pglite-data-dir.js';
@@ -137,19 +138,39 @@ export class PGlitePool extends EventEmitter {
     const db = this.db;
     const emitter = new EventEmitter();
     return Object.assign(emitter, {
-      query: async (sql: string, params?: unknown[]): Promise<QueryResult> => {
-        const pg = await db;
-        if (params && params.length > 0) {
-          const r = await pg.query<Record<string, unknown>>(sql, params);
-          return { ...r, rowCount: r.rowCount ?? r.affectedRows ?? r.rows.length };
-        }
-        // Statements without parameters may be several (migrations); TypeORM wants the last result.
-        const all = await pg.exec(sql);
-        const last = all[all.length - 1] ?? { rows: [], fields: [] };
-        return { ...last, rowCount: last.rowCount ?? last.affectedRows ?? last.rows.length };
-      },
+      // One span per statement, shaped like the pg instrumentation's on a real server.
+      query: (sql: string, params?: unknown[]): Promise<QueryResult> =>
+        Tracing.inSpan(
+          `pglite.query:${sqlVerb(sql)}`,
+          {
+            kind: SpanKind.CLIENT,
+            requireParent: true,
+            attributes: {
+              'db.system.name': 'postgresql',
+              'db.namespace': 'pglite',
+              'db.query.text': sql,
+            },
+          },
+          () => run(sql, params),
+        ),
     });
+    async function run(sql: string, params?: unknown[]): Promise<QueryResult> {
+      const pg = await db;
+      if (params && params.length > 0) {
+        const r = await pg.query<Record<string, unknown>>(sql, params);
+        return { ...r, rowCount: r.rowCount ?? r.affectedRows ?? r.rows.length };
+      }
+      // Statements without parameters may be several (migrations); TypeORM wants the last result.
+      const all = await pg.exec(sql);
+      const last = all[all.length - 1] ?? { rows: [], fields: [] };
+      return { ...last, rowCount: last.rowCount ?? last.affectedRows ?? last.rows.length };
+    }
   }
+}
+
+/** The statement's first keyword (`SELECT`, `INSERT`...), for span names. */
+function sqlVerb(sql: string): string {
+  return /^\s*([A-Za-z]+)/.exec(sql)?.[1]?.toUpperCase() ?? 'SQL';
 }
 
 /** The `driver` object TypeORM's postgres driver loads instead of `pg`. */
