@@ -1,5 +1,4 @@
 import type { IncomingMessage, Server } from 'node:http';
-import helmet from '@fastify/helmet';
 import type { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -7,13 +6,19 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
+import { clientErrorHandler, registerBoundedJsonParser } from './common/http-transport.js';
 import { decorateOpenApi } from './common/openapi.js';
+import { sendProblem } from './common/problem.filter.js';
+import { HELMET_OPTIONS, securityHeaders } from './common/security-headers.js';
 import type { AppConfig } from './config/app.config.js';
 import { newId } from './database/uuid.js';
-import { MetricsService } from './ops/metrics.js';
+import { MetricsService } from './kernel/metrics.js';
 import { Tracing } from './tracing/tracing.js';
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+/** How often Node checks connections against the header and request timeouts (its default is 30 s). */
+const MAX_TIMEOUT_CHECK_INTERVAL_MS = 1000;
+const TIMEOUT_CHECKS_PER_BOUND = 4;
 /** How often the drain looks for connections it may close, and how many quiet looks it needs. */
 const DRAIN_POLL_MS = 100;
 const DRAIN_QUIET_POLLS = 2;
@@ -84,6 +89,24 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     // a client that sent its request before SIGTERM must not get a 503 because the event loop
     // was busy (PGlite runs queries on the main thread) and read it a little late.
     return503OnClosing: false,
+    // Slow clients are cut: headers, the whole request, and idle keep-alive connections are
+    // bounded (behind a proxy, keep-alive outlives the proxy's own idle timeout).
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: config.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(
+        MAX_TIMEOUT_CHECK_INTERVAL_MS,
+        Math.ceil(config.headersTimeoutMs / TIMEOUT_CHECKS_PER_BOUND),
+      ),
+    },
+    // Errors before routing (a bad %-escape, an over-long parameter) and those of Node's
+    // HTTP parser (431, 408) are problems too.
+    frameworkErrors: (err: Error, request: FastifyRequest, reply: FastifyReply) => {
+      void reply.header('X-Request-Id', request.id);
+      sendProblem(reply, request, err);
+    },
+    clientErrorHandler,
     // Keep a well-formed incoming X-Request-Id, else make one; the logger reads the header.
     genReqId: (req: IncomingMessage) => {
       const incoming = req.headers['x-request-id'];
@@ -95,6 +118,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
     bufferLogs: true,
+    // Nest's JSON parser has no depth bound; ours (below) has. Forms are not accepted (415).
+    bodyParser: false,
   });
   app.useLogger(new QuietBootLogger(app.get(Logger)));
   const fastify = app.getHttpAdapter().getInstance();
@@ -139,19 +164,16 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
   // Bodies are JSON only: anything else is 415, not parsed as text.
   fastify.removeContentTypeParser('text/plain');
-  // Errors Fastify raises before a handler runs (body parsing, size, media type) need no handler
-  // of ours: Nest installs Fastify's error handler at init and sends them through the global
+  registerBoundedJsonParser(fastify);
+  // Errors Fastify raises after routing (body parsing, size, media type) need no handler of
+  // ours: Nest installs Fastify's error handler at init and sends them through the global
   // ProblemFilter. Installing a second one here only made Fastify warn (FSTWRN004) and lose.
 
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        scriptSrc: ["'self'", "'unsafe-inline'"],
-      },
-    },
+  // Helmet's headers, computed once (see securityHeaders), on every response as helmet sets them.
+  const security = securityHeaders(HELMET_OPTIONS);
+  fastify.addHook('onRequest', (_request: FastifyRequest, reply: FastifyReply, done) => {
+    for (const [name, value] of security) reply.raw.setHeader(name, value);
+    done();
   });
   app.enableCors({
     origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
