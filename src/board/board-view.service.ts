@@ -41,7 +41,7 @@ export class BoardViewService {
       const referenced = new Set<string>();
       for (const column of shown) {
         for (const card of column.data) {
-          referenced.add(card.createdBy);
+          if (card.createdBy) referenced.add(card.createdBy);
           for (const userId of card.assigneeIds) referenced.add(userId);
         }
       }

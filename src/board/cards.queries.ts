@@ -112,7 +112,7 @@ export type NewCard = Pick<
   CardRow,
   'id' | 'boardId' | 'columnId' | 'position' | 'title' | 'description' | 'dueAt' | 'checklist'
 > & {
-  createdBy: string;
+  createdBy: string | null;
   /** Created in the done column: it entered "done" now. */
   done: boolean;
 };

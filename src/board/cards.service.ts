@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
-import { principalUserId } from '../common/auth.decorators.js';
 import type { Page } from '../common/pagination.js';
 import { CommonProblems, type FieldError } from '../common/problem.js';
 import { newId } from '../database/uuid.js';
@@ -95,7 +94,6 @@ export class CardsService {
   ) {}
 
   create(actor: Actor, boardId: string, dto: CreateCardDto): Promise<CardResponseDto> {
-    const userId = principalUserId(actor);
     return this.uow.write(actor, Boards.ref(boardId), 'member', async (s) => {
       assertBoardWritable(s.row.archivedAt);
       const labelIds = sortedIds(dto.labelIds);
@@ -118,7 +116,7 @@ export class CardsService {
         description: dto.description ?? '',
         dueAt: dto.dueAt ? new Date(dto.dueAt) : null,
         checklist: checklistOf(dto.checklist) ?? [],
-        createdBy: userId,
+        createdBy: s.userId,
         done: column.isDone,
       });
       await this.writeSets(s, { boardId, cardId: id }, labelIds, assigneeIds, [], []);

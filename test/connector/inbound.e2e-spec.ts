@@ -230,4 +230,65 @@ describe('connectors (inbound hooks)', () => {
     expectProblem(await post({ mapping: { target: 'note', expression: '$eval("1")' } }), 422);
     expectProblem(await post({ mapping: { target: 'note', expression: '{"title": ' } }), 422);
   });
+  it('a mapped card is created by the connector itself: no user, the system actor in the log', async () => {
+    const board = await api.post(
+      `/v1/workspaces/${team.workspaceId}/boards`,
+      { name: 'Inbox' },
+      { token: team.member.accessToken },
+    );
+    expect(board.status).toBe(201);
+    const column = await api.post(
+      `/v1/boards/${board.body.id}/columns`,
+      { name: 'New' },
+      { token: team.member.accessToken },
+    );
+    expect(column.status).toBe(201);
+    const created = await api.post(
+      `/v1/workspaces/${team.workspaceId}/connectors`,
+      {
+        name: 'Tickets in',
+        kind: 'inbound',
+        verifier: 'standard',
+        mapping: {
+          target: 'card',
+          boardId: board.body.id,
+          columnId: column.body.id,
+          expression: '{"title": ticket.subject}',
+        },
+      },
+      { token: team.admin.accessToken },
+    );
+    expect(created.status).toBe(201);
+    const at = new Date();
+    const body = JSON.stringify({ ticket: { subject: 'Printer on fire' } });
+    const res = await api.request('POST', `/v1/hooks/${created.body.id}`, undefined, {
+      raw: body,
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': 'msg_card_1',
+        'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+        'webhook-signature': new Webhook(created.body.secret).sign('msg_card_1', at, body),
+      },
+    });
+    expect(res.status).toBe(202);
+    const card = await api.get(`/v1/cards/${res.body.entityId}`, {
+      token: team.viewer.accessToken,
+    });
+    expect(card.status).toBe(200);
+    expect(card.body).toMatchObject({
+      title: 'Printer on fire',
+      columnId: column.body.id,
+      createdBy: null,
+    });
+    const log = await api.get(
+      `/v1/workspaces/${team.workspaceId}/audit-events?entityId=${res.body.entityId}`,
+      { token: team.admin.accessToken },
+    );
+    expect(log.body.data).toEqual([
+      expect.objectContaining({
+        action: 'card.created',
+        actor: { type: 'system', id: `connector:${created.body.id}` },
+      }),
+    ]);
+  });
 });

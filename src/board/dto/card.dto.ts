@@ -278,7 +278,13 @@ class CardFieldsDto {
     description: "When the card last entered the board's done column.",
   })
   doneLastAt: string | null;
-  @ApiProperty({ format: 'uuid' }) createdBy: string;
+  @ApiProperty({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description: 'Null when a system actor (an inbound connector) created the card.',
+  })
+  createdBy: string | null;
   @ApiProperty() version: number;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;

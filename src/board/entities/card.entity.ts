@@ -90,7 +90,8 @@ export class CardEntity extends VersionedEntity {
   @Column({ type: 'timestamptz', nullable: true })
   doneLastAt: Date | null;
 
-  @Column({ type: 'uuid' })
+  /** Null when a system actor created it (an inbound connector); its audit event names which. */
+  @Column({ type: 'uuid', nullable: true })
   @ForeignKey('UserEntity', { onDelete: 'RESTRICT' })
-  createdBy: string;
+  createdBy: string | null;
 }
