@@ -1,6 +1,9 @@
 import { Cron } from 'croner';
 import { RRuleTemporal } from 'rrule-temporal';
 import { Temporal } from 'temporal-polyfill';
+import { isValidTimeZone } from '../common/time-zone.js';
+
+export { isValidTimeZone };
 
 /**
  * Pure schedule arithmetic for reminders: what the next occurrences are, in which instant a
@@ -54,19 +57,6 @@ export class ScheduleError extends Error {
   ) {
     super(message);
     this.name = 'ScheduleError';
-  }
-}
-
-/** True when `zone` is an IANA time-zone name this runtime knows. */
-export function isValidTimeZone(zone: string): boolean {
-  if (typeof zone !== 'string' || zone.length === 0 || zone.length > 64) return false;
-  try {
-    Temporal.ZonedDateTime.from({ timeZone: zone, year: 2000, month: 1, day: 1 });
-    // Offsets such as "+05:00" parse as zones too, but a reminder zone must be a named one so
-    // that DST rules apply.
-    return /^[A-Za-z]/.test(zone);
-  } catch {
-    return false;
   }
 }
 
