@@ -44,7 +44,17 @@ export const authConfig = registerAs('auth', () => {
   return { jwtSecret: env.JWT_SECRET, dataDir: env.DATA_DIR };
 });
 
+export const remindersConfig = registerAs('reminders', () => {
+  const env = validateEnv(process.env);
+  return {
+    pollIntervalMs: env.REMINDER_POLL_INTERVAL_MS,
+    batchSize: env.REMINDER_BATCH_SIZE,
+    lateAfterMs: env.REMINDER_LATE_AFTER_SECONDS * 1000,
+  };
+});
+
 export type AppConfig = ConfigType<typeof appConfig>;
+export type RemindersConfig = ConfigType<typeof remindersConfig>;
 export type DatabaseConfig = ConfigType<typeof databaseConfig>;
 export type RateLimitConfig = ConfigType<typeof rateLimitConfig>;
 export type AuthConfig = ConfigType<typeof authConfig>;
