@@ -26,6 +26,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { AuthGuard } from './identity/auth.guard.js';
 import { IdentityModule } from './identity/identity.module.js';
 import { NotesModule } from './notes/notes.module.js';
+import { RemindersModule } from './reminders/reminders.module.js';
 import { OpsModule } from './ops/ops.module.js';
 
 const RATE_LIMIT_WINDOW_MS = 60_000;
@@ -98,6 +99,7 @@ export const REDACTED_LOG_PATHS = [
     AuditLogModule,
     BoardModule,
     NotesModule,
+    RemindersModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: ProblemFilter },

@@ -50,6 +50,6 @@ import { WorkspacesService } from './workspaces.service.js';
     WorkspaceAccess,
     AuthGuard,
   ],
-  exports: [WorkspaceAccess, AuthGuard],
+  exports: [WorkspaceAccess, AuthGuard, ApiTokensService],
 })
 export class IdentityModule {}
