@@ -15,6 +15,19 @@ import { ReminderEventSink } from './reminder-event-sink.js';
 import { CLAIM_BUCKETS } from './entities/reminder.entity.js';
 import { compileSchedule, planFiring, type CatchUpPolicy } from './recurrence.js';
 
+/** `UPDATE ... RETURNING` answers `[rows, count]` through TypeORM; `INSERT ... RETURNING` rows. */
+export function returnedRows<T>(result: unknown): T[] {
+  if (
+    Array.isArray(result) &&
+    result.length === 2 &&
+    Array.isArray(result[0]) &&
+    typeof result[1] === 'number'
+  ) {
+    return result[0] as T[];
+  }
+  return result as T[];
+}
+
 /** Advisory-lock namespace of the claim buckets (an arbitrary constant of this module). */
 const BUCKET_LOCK_NAMESPACE = 0x52454d; // "REM"
 /** How often the due-backlog gauge is refreshed (it counts rows, so not on every poll). */
@@ -184,10 +197,37 @@ export class ReminderScheduler implements OnApplicationBootstrap, BeforeApplicat
 
   private async fire(em: EntityManager, claimed: ClaimedRow[], now: Date): Promise<void> {
     const occurrences: OccurrenceInsert[] = [];
-    const snoozedFired: { reminderId: string; scheduledFor: Date; late: boolean }[] = [];
+    const snoozedFired: {
+      workspaceId: string;
+      reminderId: string;
+      scheduledFor: Date;
+      late: boolean;
+    }[] = [];
     const updates: ReminderUpdate[] = [];
-    const lateAfterMs = this.config.lateAfterMs;
     for (const row of claimed) {
+      try {
+        this.planRow(row, now, occurrences, snoozedFired, updates);
+      } catch (err) {
+        // One reminder whose stored schedule no longer compiles (e.g. a zone dropped from the
+        // time-zone database) must not stall its bucket: log it and leave it for an operator.
+        this.logger.error(
+          { err, reminderId: row.id },
+          'reminder could not be planned; left unfired',
+        );
+      }
+    }
+    await this.apply(em, claimed, occurrences, snoozedFired, updates, now);
+  }
+
+  private planRow(
+    row: ClaimedRow,
+    now: Date,
+    occurrences: OccurrenceInsert[],
+    snoozedFired: { workspaceId: string; reminderId: string; scheduledFor: Date; late: boolean }[],
+    updates: ReminderUpdate[],
+  ): void {
+    const lateAfterMs = this.config.lateAfterMs;
+    {
       const update: ReminderUpdate = {
         id: row.id,
         ruleNextAt: row.ruleNextAt,
@@ -198,6 +238,7 @@ export class ReminderScheduler implements OnApplicationBootstrap, BeforeApplicat
       };
       if (row.snoozeUntil && row.snoozedFor && row.snoozeUntil <= now) {
         snoozedFired.push({
+          workspaceId: row.workspaceId,
           reminderId: row.id,
           scheduledFor: row.snoozedFor,
           late: now.getTime() - row.snoozeUntil.getTime() > lateAfterMs,
@@ -248,7 +289,16 @@ export class ReminderScheduler implements OnApplicationBootstrap, BeforeApplicat
       }
       updates.push(update);
     }
+  }
 
+  private async apply(
+    em: EntityManager,
+    claimed: ClaimedRow[],
+    occurrences: OccurrenceInsert[],
+    snoozedFired: { workspaceId: string; reminderId: string; scheduledFor: Date; late: boolean }[],
+    updates: ReminderUpdate[],
+    now: Date,
+  ): Promise<void> {
     const inserted = await this.insertOccurrences(em, occurrences);
     const refired = await this.markSnoozedFired(em, snoozedFired, now);
     await this.updateReminders(em, updates);
@@ -307,21 +357,26 @@ export class ReminderScheduler implements OnApplicationBootstrap, BeforeApplicat
   /** A snoozed occurrence fires again at its snooze time: the same row, fired anew. */
   private async markSnoozedFired(
     em: EntityManager,
-    rows: { reminderId: string; scheduledFor: Date; late: boolean }[],
+    rows: { workspaceId: string; reminderId: string; scheduledFor: Date; late: boolean }[],
     now: Date,
   ): Promise<{ id: string; reminderId: string; scheduledFor: Date; late: boolean }[]> {
     if (rows.length === 0) return [];
-    return em.query(
-      `UPDATE reminder_occurrences o SET fired_at = $4, late = u.late
-         FROM unnest($1::uuid[], $2::timestamptz[], $3::boolean[]) AS u(reminder_id, scheduled_for, late)
-        WHERE o.reminder_id = u.reminder_id AND o.scheduled_for = u.scheduled_for
+    return returnedRows(
+      await em.query(
+        `UPDATE reminder_occurrences o SET fired_at = $4, late = u.late
+         FROM unnest($1::uuid[], $2::timestamptz[], $3::boolean[], $5::uuid[])
+              AS u(reminder_id, scheduled_for, late, workspace_id)
+        WHERE o.workspace_id = u.workspace_id AND o.reminder_id = u.reminder_id
+          AND o.scheduled_for = u.scheduled_for
         RETURNING o.id, o.reminder_id AS "reminderId", o.scheduled_for AS "scheduledFor", o.late`,
-      [
-        rows.map((r) => r.reminderId),
-        rows.map((r) => r.scheduledFor),
-        rows.map((r) => r.late),
-        now,
-      ],
+        [
+          rows.map((r) => r.reminderId),
+          rows.map((r) => r.scheduledFor),
+          rows.map((r) => r.late),
+          now,
+          rows.map((r) => r.workspaceId),
+        ],
+      ),
     );
   }
 
