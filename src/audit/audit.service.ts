@@ -135,6 +135,120 @@ export class AuditService {
   }
 
   /**
+   * Appends many events (one chain or several) in three statements whatever their number: lock
+   * every chain head involved, in chain-key order (so two batch writers never deadlock on them),
+   * insert every event, advance every head. Within a chain the events keep the order given.
+   */
+  async appendBatch(
+    em: EntityManager,
+    inputs: readonly AuditEventInput[],
+  ): Promise<AuditEventEntity[]> {
+    if (inputs.length === 0) return [];
+    if (!em.queryRunner?.isTransactionActive) {
+      throw new Error(
+        `audit event ${inputs[0]!.action} must be recorded inside TransactionHost.run`,
+      );
+    }
+    const keyOf = (i: AuditEventInput): string => {
+      if (!i.workspaceId && !i.userId)
+        throw new Error(`audit event ${i.action} needs a workspaceId or a userId`);
+      if (!ACTION_PATTERN.test(i.action) || !ENTITY_TYPE_PATTERN.test(i.entityType)) {
+        throw new Error(
+          `audit event ${i.action}/${i.entityType} is not snake_case <entity>.<verb>`,
+        );
+      }
+      return i.workspaceId ? workspaceChainKey(i.workspaceId) : accountChainKey(i.userId!);
+    };
+    const chainKeys = inputs.map(keyOf);
+    const sortedKeys = [...new Set(chainKeys)].sort();
+    await em.query(
+      `INSERT INTO audit_chain_heads (chain_key, last_seq, last_hash)
+       SELECT k, 0, $2 FROM unnest($1::varchar[]) AS k ON CONFLICT (chain_key) DO NOTHING`,
+      [sortedKeys, GENESIS_HASH],
+    );
+    const locked = (await em.query(
+      `SELECT chain_key AS "chainKey", last_seq AS "lastSeq", last_hash AS "lastHash",
+              last_occurred_at AS "lastOccurredAt"
+         FROM audit_chain_heads WHERE chain_key = ANY($1::varchar[])
+        ORDER BY chain_key FOR NO KEY UPDATE`,
+      [sortedKeys],
+    )) as (ChainHead & { chainKey: string })[];
+    const heads = new Map(locked.map((h) => [h.chainKey, h]));
+    const meta = RequestContext.current();
+    const events = inputs.map((input, i) => {
+      const head = heads.get(chainKeys[i]!)!;
+      const actor = actorOf(input.actor ?? meta?.principal);
+      const hashed: HashedEvent = {
+        id: newId(),
+        workspaceId: input.workspaceId,
+        chainKey: chainKeys[i]!,
+        seq: String(BigInt(head.lastSeq) + 1n),
+        actor,
+        action: input.action,
+        entityType: input.entityType,
+        entityId: input.entityId,
+        changes: normaliseChanges(redactChanges(input.changes ?? {})),
+        requestId: meta?.requestId ?? null,
+        ip: meta?.ip ?? null,
+        userAgent: meta?.userAgent?.slice(0, MAX_USER_AGENT_LENGTH) ?? null,
+        occurredAt: this.nextOccurredAt(head).toISOString(),
+        prevHash: head.lastHash,
+      };
+      const hash = eventHash(hashed);
+      head.lastSeq = hashed.seq;
+      head.lastHash = hash;
+      head.lastOccurredAt = hashed.occurredAt;
+      const { actor: _actor, ...columns } = hashed;
+      const event: AuditEventEntity = {
+        ...columns,
+        actorType: actor.type,
+        actorId: actor.id,
+        occurredAt: new Date(hashed.occurredAt),
+        hash,
+      };
+      return event;
+    });
+    const col = <K extends keyof AuditEventEntity>(k: K): unknown[] => events.map((e) => e[k]);
+    await em.query(
+      `WITH inserted AS (
+         INSERT INTO audit_events (id, workspace_id, chain_key, seq, actor_type, actor_id, action,
+                                   entity_type, entity_id, changes, request_id, ip, user_agent,
+                                   occurred_at, prev_hash, hash)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::varchar[], $4::bigint[], $5::varchar[],
+                              $6::varchar[], $7::varchar[], $8::varchar[], $9::uuid[], $10::jsonb[],
+                              $11::varchar[], $12::varchar[], $13::varchar[], $14::timestamptz[],
+                              $15::varchar[], $16::varchar[])
+       )
+       UPDATE audit_chain_heads h SET last_seq = u.seq, last_hash = u.hash, last_occurred_at = u.at
+         FROM unnest($17::varchar[], $18::bigint[], $19::varchar[], $20::timestamptz[]) AS u(key, seq, hash, at)
+        WHERE h.chain_key = u.key`,
+      [
+        col('id'),
+        col('workspaceId'),
+        col('chainKey'),
+        col('seq'),
+        col('actorType'),
+        col('actorId'),
+        col('action'),
+        col('entityType'),
+        col('entityId'),
+        events.map((e) => JSON.stringify(e.changes)),
+        col('requestId'),
+        col('ip'),
+        col('userAgent'),
+        col('occurredAt'),
+        col('prevHash'),
+        col('hash'),
+        [...heads.keys()],
+        [...heads.values()].map((h) => h.lastSeq),
+        [...heads.values()].map((h) => h.lastHash),
+        [...heads.values()].map((h) => h.lastOccurredAt),
+      ],
+    );
+    return events;
+  }
+
+  /**
    * Now, but never before the chain's previous event: clocks of several app instances differ
    * and wall clocks step back, yet time order must stay chain order (a time range is then a
    * contiguous, verifiable stretch of the chain).

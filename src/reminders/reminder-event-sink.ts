@@ -20,13 +20,11 @@ export class ReminderEventSink {
   constructor(private readonly audit: AuditService) {}
 
   async fired(em: EntityManager, occurrences: FiredOccurrence[]): Promise<void> {
-    // Chains in a stable order so that two claim transactions never wait on each other's heads
-    // in opposite orders.
-    const sorted = [...occurrences].sort((a, b) =>
-      a.workspaceId < b.workspaceId ? -1 : a.workspaceId > b.workspaceId ? 1 : 0,
-    );
-    for (const o of sorted) {
-      await this.audit.record(em, {
+    // One batch for the whole claim: the heads of every chain involved are locked once, in a
+    // stable order, and all events go in with one statement.
+    await this.audit.appendBatch(
+      em,
+      occurrences.map((o) => ({
         workspaceId: o.workspaceId,
         action: REMINDER_FIRED,
         entityType: 'reminder',
@@ -38,7 +36,7 @@ export class ReminderEventSink {
           firedAt: { from: null, to: o.firedAt.toISOString() },
           late: { from: null, to: o.late },
         },
-      });
-    }
+      })),
+    );
   }
 }
