@@ -2,7 +2,7 @@ import { InitialSchema1795324499983 } from './1795324499983-InitialSchema.js';
 import { BoardSchema1795325154684 } from './1795325154684-BoardSchema.js';
 import { AuditLog1795325331788 } from './1795325331788-AuditLog.js';
 import { NotesSchema1795328291341 } from './1795328291341-NotesSchema.js';
-import { RemindersSchema1795983384961 } from './1795983384961-RemindersSchema.js';
+import { RemindersSchema1795986091722 } from './1795986091722-RemindersSchema.js';
 
 /**
  * Every migration, in order. `npm run migration:generate -- Name` writes a new file and adds it
@@ -13,5 +13,5 @@ export const migrations: Function[] = [
   BoardSchema1795325154684,
   AuditLog1795325331788,
   NotesSchema1795328291341,
-  RemindersSchema1795983384961,
+  RemindersSchema1795986091722,
 ];

@@ -296,7 +296,9 @@ const results = [];
 for (const [key, run] of scenarios) {
   if (ONLY && !ONLY.includes(key)) continue;
   log(`running ${key}`);
-  results.push(await run());
+  const r = await run();
+  results.push(r);
+  log(`${key}: ${JSON.stringify(r)}`);
 }
 const fmt = (v, d = 0) =>
   v === null || v === undefined || Number.isNaN(Number(v)) ? '-' : Number(v).toFixed(d);

@@ -22,6 +22,7 @@ export interface CardRow {
   description: string;
   dueAt: Date | null;
   checklist: ChecklistItem[];
+  remindBefore: string[];
   archivedAt: Date | null;
   columnEnteredAt: Date;
   doneFirstAt: Date | null;
@@ -49,7 +50,10 @@ type Timestamps =
  * come formatted by PostgreSQL (ISO 8601, UTC, milliseconds, like `Date#toISOString`): a page
  * then costs no Date parsing and formatting per card.
  */
-export interface CardSummaryRow extends Omit<CardRow, 'description' | 'checklist' | Timestamps> {
+export interface CardSummaryRow extends Omit<
+  CardRow,
+  'description' | 'checklist' | 'remindBefore' | Timestamps
+> {
   dueAt: string | null;
   archivedAt: string | null;
   columnEnteredAt: string;
@@ -65,7 +69,7 @@ export interface CardSummaryRow extends Omit<CardRow, 'description' | 'checklist
 
 const CARD_SCALARS = `c.id, c.workspace_id AS "workspaceId", c.board_id AS "boardId",
   c.column_id AS "columnId", c.position, c.title, c.due_at AS "dueAt",
-  c.archived_at AS "archivedAt", c.column_entered_at AS "columnEnteredAt",
+  c.remind_before AS "remindBefore", c.archived_at AS "archivedAt", c.column_entered_at AS "columnEnteredAt",
   c.done_first_at AS "doneFirstAt", c.done_last_at AS "doneLastAt", c.created_by AS "createdBy",
   c.version, c.created_at AS "createdAt", c.updated_at AS "updatedAt"`;
 
@@ -169,6 +173,7 @@ export interface NewCard extends Pick<
   | 'description'
   | 'dueAt'
   | 'checklist'
+  | 'remindBefore'
 > {
   createdBy: string;
   /** Created in the done column: it entered "done" now. */
@@ -182,9 +187,10 @@ export async function insertCard(
 ): Promise<Omit<CardRow, 'labelIds' | 'assigneeIds'>> {
   const [row] = (await em.query(
     `INSERT INTO cards AS c (id, workspace_id, board_id, column_id, position, title, description,
-                             due_at, checklist, created_by, done_first_at, done_last_at)
+                             due_at, checklist, created_by, done_first_at, done_last_at,
+                             remind_before)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10,
-             CASE WHEN $11 THEN now() END, CASE WHEN $11 THEN now() END)
+             CASE WHEN $11 THEN now() END, CASE WHEN $11 THEN now() END, $12::jsonb)
      RETURNING ${CARD_SCALARS}, c.description, c.checklist`,
     [
       card.id,
@@ -198,6 +204,7 @@ export async function insertCard(
       JSON.stringify(card.checklist),
       card.createdBy,
       card.done,
+      JSON.stringify(card.remindBefore),
     ],
   )) as Array<Omit<CardRow, 'labelIds' | 'assigneeIds'>>;
   return row;

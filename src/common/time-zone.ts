@@ -15,3 +15,15 @@ export function isValidTimeZone(zone: unknown): zone is string {
     return false;
   }
 }
+
+const ISO_DURATION_MAX_LENGTH = 40;
+
+/** True for a non-negative ISO 8601 duration (`PT1H`, `P1D`, `P1W`, `PT0S`). */
+export function isIsoDuration(value: string): boolean {
+  if (value.length > ISO_DURATION_MAX_LENGTH || !value.startsWith('P')) return false;
+  try {
+    return Temporal.Duration.from(value).sign >= 0;
+  } catch {
+    return false;
+  }
+}

@@ -327,3 +327,99 @@ describe('reminders over HTTP', () => {
     expect((await fetch(`${app.url}/v1/me/reminders.ics?token=${member}`)).status).toBe(401);
   });
 });
+
+describe('card due dates drive reminders (from the card events)', () => {
+  let app: TestApp;
+  let api: Client;
+  let team: Team;
+
+  beforeAll(async () => {
+    app = await startApp({ REMINDER_SCHEDULER_DISABLED: 'true', REMINDER_POLL_INTERVAL_MS: '25' });
+    api = client(app);
+    team = await createTeam(api);
+  });
+  afterAll(() => app.stop());
+
+  const cardReminders = async (cardId: string, token: string) => {
+    const res = await api.get(
+      `/v1/workspaces/${team.workspaceId}/reminders?targetId=${cardId}&limit=200`,
+      { token },
+    );
+    return (res.body.data as { remindAt: string; state: string; title: string }[])
+      .map((r) => ({ remindAt: r.remindAt, state: r.state, title: r.title }))
+      .sort((a, b) => a.remindAt.localeCompare(b.remindAt));
+  };
+  const eventually = async <T>(read: () => Promise<T>, ok: (v: T) => boolean): Promise<T> => {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const v = await read();
+      if (ok(v) || Date.now() > deadline) return v;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
+  it('creates one reminder per offset, moves them with the due date, cancels on clear and archive', async () => {
+    const token = team.member.accessToken;
+    const board = await createBoard(api, token, team.workspaceId);
+    const due = new Date(Date.now() + 10 * 24 * HOUR);
+    const card = await createCard(api, token, board.boardId, {
+      title: 'Ship it',
+      dueAt: due.toISOString(),
+      remindBefore: ['PT1H', 'P1D'],
+    });
+    const at = (d: Date, ms: number) => new Date(d.getTime() - ms).toISOString();
+    const first = await eventually(
+      () => cardReminders(card.id, token),
+      (r) => r.length === 2,
+    );
+    expect(first).toEqual([
+      { remindAt: at(due, 24 * HOUR), state: 'active', title: 'Due: Ship it' },
+      { remindAt: at(due, HOUR), state: 'active', title: 'Due: Ship it' },
+    ]);
+
+    const moved = new Date(due.getTime() + 2 * 24 * HOUR);
+    const patched = await api.patch(
+      `/v1/cards/${card.id}`,
+      { dueAt: moved.toISOString() },
+      { token },
+    );
+    expect(patched.status).toBe(200);
+    expect(patched.body.remindBefore).toEqual(['PT1H', 'P1D']);
+    const after = await eventually(
+      () => cardReminders(card.id, token),
+      (r) => r[0]?.remindAt === at(moved, 24 * HOUR),
+    );
+    expect(after.map((r) => r.remindAt)).toEqual([at(moved, 24 * HOUR), at(moved, HOUR)]);
+
+    await api.patch(`/v1/cards/${card.id}`, { remindBefore: ['PT1H'] }, { token });
+    const fewer = await eventually(
+      () => cardReminders(card.id, token),
+      (r) => r.filter((x) => x.state === 'cancelled').length === 1,
+    );
+    expect(fewer.map((r) => r.state).sort()).toEqual(['active', 'cancelled']);
+
+    await api.post(`/v1/cards/${card.id}/archive`, {}, { token });
+    const archived = await eventually(
+      () => cardReminders(card.id, token),
+      (r) => r.every((x) => x.state === 'cancelled'),
+    );
+    expect(archived.every((r) => r.state === 'cancelled')).toBe(true);
+  });
+
+  it('refuses bad offsets on the card (422)', async () => {
+    const token = team.member.accessToken;
+    const board = await createBoard(api, token, team.workspaceId, 'b2');
+    const tooMany = await api.post(
+      `/v1/boards/${board.boardId}/cards`,
+      { title: 'x', remindBefore: ['PT1H', 'PT2H', 'PT3H', 'PT4H', 'PT5H', 'PT6H'] },
+      { token },
+    );
+    expectProblem(tooMany, 422, 'validation-failed');
+    const notDuration = await api.post(
+      `/v1/boards/${board.boardId}/cards`,
+      { title: 'x', remindBefore: ['one hour'] },
+      { token },
+    );
+    expectProblem(notDuration, 422, 'validation-failed');
+  });
+});
