@@ -1,5 +1,4 @@
 import type { IncomingMessage } from 'node:http';
-import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -8,9 +7,10 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { decorateOpenApi } from './common/openapi.js';
 import { sendProblem } from './common/problem.filter.js';
+import { HELMET_OPTIONS, securityHeaders } from './common/security-headers.js';
 import type { AppConfig } from './config/app.config.js';
 import { newId } from './database/uuid.js';
-import { MetricsService } from './ops/metrics.js';
+import { MetricsService } from './kernel/metrics.js';
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -70,15 +70,11 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   // Errors Fastify raises before Nest sees the request (body parsing, size, media type).
   fastify.setErrorHandler((err, request, reply) => sendProblem(reply, request, err));
 
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        scriptSrc: ["'self'", "'unsafe-inline'"],
-      },
-    },
+  // Helmet's headers, computed once (see securityHeaders), on every response as helmet sets them.
+  const security = securityHeaders(HELMET_OPTIONS);
+  fastify.addHook('onRequest', (_request: FastifyRequest, reply: FastifyReply, done) => {
+    for (const [name, value] of security) reply.raw.setHeader(name, value);
+    done();
   });
   app.enableCors({
     origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,

@@ -25,6 +25,7 @@ import {
 import { DatabaseModule } from './database/database.module.js';
 import { AuthGuard } from './identity/auth.guard.js';
 import { IdentityModule } from './identity/identity.module.js';
+import { KernelModule } from './kernel/kernel.module.js';
 import { NotesModule } from './notes/notes.module.js';
 import { RemindersModule } from './reminders/reminders.module.js';
 import { OpsModule } from './ops/ops.module.js';
@@ -93,6 +94,7 @@ export const REDACTED_LOG_PATHS = [
     }),
     DatabaseModule,
     CommonModule,
+    KernelModule,
     OpsModule,
     AuditModule,
     IdentityModule,

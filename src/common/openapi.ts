@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiResponse } from '@nestjs/swagger';
 import type { OpenAPIObject } from '@nestjs/swagger';
+import { eventCatalogMarkdown } from '../kernel/events.js';
 import { problemCatalog } from './problem.js';
 
 export const PROBLEM_SCHEMA = 'Problem';
@@ -103,6 +104,12 @@ Every error is \`application/problem+json\` (RFC 9457) with \`type\` = \`https:/
 | code | status | title | meaning |
 |---|---|---|---|
 ${table}
+
+## Event types
+Every change is recorded as an event (audit log, outbox, activity feed). Webhook connectors
+subscribe to the deliverable ones by name or by prefix (\`card.*\`):
+
+${eventCatalogMarkdown()}
 `;
   for (const path of Object.values(document.paths)) {
     for (const op of Object.values(path)) {

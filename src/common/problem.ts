@@ -96,6 +96,11 @@ export const CommonProblems = defineProblems({
     description:
       'Your role in the workspace, or your API token scope, does not allow this operation.',
   },
+  insufficientScope: {
+    status: HttpStatus.FORBIDDEN,
+    title: 'API token scope too narrow',
+    description: 'The API token lacks the scope this operation needs (read < write < admin).',
+  },
   notFound: {
     status: HttpStatus.NOT_FOUND,
     title: 'Not found',

@@ -15,6 +15,8 @@ export const appConfig = registerAs('app', () => {
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     idempotencyTtlHours: env.IDEMPOTENCY_TTL_HOURS,
+    outboxPollIntervalMs: env.OUTBOX_POLL_INTERVAL_MS,
+    backgroundJobs: env.BACKGROUND_JOBS,
     webhookAllowPrivateTargets: env.WEBHOOK_ALLOW_PRIVATE_TARGETS,
   };
 });

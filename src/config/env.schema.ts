@@ -65,6 +65,10 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(5000) REMINDER_BATCH_SIZE = 500;
   /** An occurrence that fires more than this many seconds after its time is marked `late`. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) REMINDER_LATE_AFTER_SECONDS = 60;
+  /** How often an idle outbox consumer polls for committed events (backs off to 4x). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(60000) OUTBOX_POLL_INTERVAL_MS = 250;
+  /** Whether this instance runs background work (consumers, schedulers, deliveries). */
+  @IsOptional() @Transform(toBool) @IsBoolean() BACKGROUND_JOBS = true;
 }
 
 export class ConfigValidationError extends Error {}

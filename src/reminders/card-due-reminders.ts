@@ -1,28 +1,22 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type BeforeApplicationShutdown,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AuditService, type AuditEventInput } from '../audit/audit.service.js';
-import { OutboxService, type OutboxEvent } from '../audit/outbox.service.js';
-import { remindersConfig, type RemindersConfig } from '../config/app.config.js';
-import { TransactionHost } from '../database/transaction-host.js';
+import {
+  Clock,
+  OutboxConsumer,
+  SystemActors,
+  type OutboxEvent,
+  type OutboxHandler,
+} from '../kernel/index.js';
 import { newId } from '../database/uuid.js';
 import { WorkspaceAccess } from '../identity/workspace-access.service.js';
 import { REMINDER_TITLE_MAX } from './entities/reminder.entity.js';
 import { instantBefore, parseRemindBefore } from './recurrence.js';
-import { REMINDERS_SYSTEM_ACTOR } from './reminder-event-sink.js';
+import { ReminderEvents } from './reminders.events.js';
 import { bucketOf } from './reminder-schedule.js';
 
 export const CARD_DUE_CONSUMER = 'reminders.card-due';
 const BATCH = 200;
-/** Advisory lock that makes one instance at a time the consumer (the outbox cursor is per name). */
-const CONSUMER_LOCK = [0x52454d, 1] as const;
-/** The consumer polls this many scheduler intervals apart (due dates are not second-critical). */
-const POLL_FACTOR = 4;
 const DUE_TITLE_PREFIX = 'Due: ';
 
 interface CardReminderRow {
@@ -42,14 +36,17 @@ interface CardReminderRow {
  * Idempotent per event (an upsert keyed on workspace, card and offset), so the outbox's
  * at-least-once delivery is harmless. Writes and their audit events commit with the cursor move.
  */
+@OutboxConsumer({ name: CARD_DUE_CONSUMER, batch: BATCH, chains: 'workspaces' })
 @Injectable()
-export class CardDueReminders {
+export class CardDueReminders implements OutboxHandler {
   constructor(
     private readonly audit: AuditService,
     private readonly access: WorkspaceAccess,
+    private readonly clock: Clock,
   ) {}
 
-  async handle(events: OutboxEvent[], em: EntityManager, now: Date): Promise<void> {
+  async handle(events: OutboxEvent[], em: EntityManager): Promise<void> {
+    const now = this.clock.now();
     const audit: AuditEventInput[] = [];
     for (const e of events) {
       if (e.entityType !== 'card' || !e.workspaceId || !e.entityId) continue;
@@ -98,13 +95,17 @@ export class CardDueReminders {
     const byOffset = new Map(existing.map((r) => [r.sourceOffset, r]));
     const wanted = dueAt ? new Set(offsets) : new Set<string>();
     const zone = wanted.size > 0 ? await this.access.timeZone(workspaceId) : 'UTC';
-    const record = (action: string, id: string, changes: Record<string, unknown>): void => {
+    const record = (
+      action: (typeof ReminderEvents)[keyof typeof ReminderEvents],
+      id: string,
+      changes: Record<string, unknown>,
+    ): void => {
       audit.push({
         workspaceId,
-        action,
-        entityType: 'reminder',
+        action: action.action,
+        entityType: action.entityType,
         entityId: id,
-        actor: REMINDERS_SYSTEM_ACTOR,
+        actor: SystemActors.reminders,
         changes: Object.fromEntries(
           Object.entries(changes).map(([k, v]) => [k, { from: null, to: v }]),
         ),
@@ -128,7 +129,7 @@ export class CardDueReminders {
             title ? dueTitle(title) : null,
           ],
         );
-        record('reminder.updated', row.id, {
+        record(ReminderEvents.updated, row.id, {
           remindAt: at.toISOString(),
           state: active ? 'active' : 'done',
         });
@@ -158,7 +159,7 @@ export class CardDueReminders {
             [workspaceId, id, recipient],
           );
         }
-        record('reminder.created', id, {
+        record(ReminderEvents.created, id, {
           cardId,
           remindBefore: offset,
           remindAt: at.toISOString(),
@@ -173,71 +174,11 @@ export class CardDueReminders {
           WHERE id = $1`,
         [row.id],
       );
-      record('reminder.cancelled', row.id, { state: 'cancelled' });
+      record(ReminderEvents.cancelled, row.id, { state: 'cancelled' });
     }
   }
 }
 
 function dueTitle(cardTitle: string): string {
   return `${DUE_TITLE_PREFIX}${cardTitle}`.slice(0, REMINDER_TITLE_MAX);
-}
-
-/**
- * Runs `CardDueReminders` over the outbox in every instance; an advisory lock makes one instance
- * at a time the consumer. Reading, handling and moving the cursor are one transaction.
- */
-@Injectable()
-export class CardDueWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger(CardDueWorker.name);
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private stopped = true;
-
-  constructor(
-    private readonly tx: TransactionHost,
-    private readonly outbox: OutboxService,
-    private readonly handler: CardDueReminders,
-    @Inject(remindersConfig.KEY) private readonly config: RemindersConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.stopped = false;
-    this.schedule(0);
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
-  }
-
-  /** Processes one batch; returns how many events it read. */
-  async tick(): Promise<number> {
-    return this.tx.run(async (em) => {
-      const [{ locked }] = (await em.query(`SELECT pg_try_advisory_xact_lock($1, $2) AS locked`, [
-        ...CONSUMER_LOCK,
-      ])) as { locked: boolean }[];
-      if (!locked) return 0;
-      const events = await this.outbox.read(CARD_DUE_CONSUMER, { limit: BATCH });
-      if (events.length === 0) return 0;
-      await this.handler.handle(events, em, new Date());
-      await this.outbox.acknowledge(CARD_DUE_CONSUMER, events);
-      return events.length;
-    });
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.running = this.tick()
-        .then((n) => this.schedule(n >= BATCH ? 0 : this.config.pollIntervalMs * POLL_FACTOR))
-        .catch((err: unknown) => {
-          this.logger.error({ err }, 'card due-date consumer failed; retrying');
-          this.schedule(this.config.pollIntervalMs * POLL_FACTOR);
-        })
-        .finally(() => (this.running = null));
-    }, delayMs);
-    this.timer.unref();
-  }
 }

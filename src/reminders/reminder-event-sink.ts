@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
-
-export const REMINDER_FIRED = 'reminder.fired';
-export const REMINDERS_SYSTEM_ACTOR = { type: 'system', name: 'reminders' } as const;
+import { SystemActors } from '../kernel/actor.js';
+import { ReminderEvents } from './reminders.events.js';
 
 export interface FiredOccurrence {
   workspaceId: string;
@@ -26,10 +25,10 @@ export class ReminderEventSink {
       em,
       occurrences.map((o) => ({
         workspaceId: o.workspaceId,
-        action: REMINDER_FIRED,
-        entityType: 'reminder',
+        action: ReminderEvents.fired.action,
+        entityType: ReminderEvents.fired.entityType,
         entityId: o.reminderId,
-        actor: REMINDERS_SYSTEM_ACTOR,
+        actor: SystemActors.reminders,
         changes: {
           occurrenceId: { from: null, to: o.occurrenceId },
           scheduledFor: { from: null, to: o.scheduledFor.toISOString() },

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Gauge } from 'prom-client';
-import { MetricsService } from '../ops/metrics.js';
+import { MetricsService } from '../kernel/metrics.js';
 
 const LATENESS_BUCKETS_SECONDS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600];
 const MS_PER_SECOND = 1000;

@@ -2,12 +2,14 @@ import {
   Inject,
   Injectable,
   Logger,
+  Optional,
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { remindersConfig, type RemindersConfig } from '../config/app.config.js';
 import { TransactionHost } from '../database/transaction-host.js';
+import { KERNEL_OPTIONS, type KernelOptions } from '../kernel/outbox-consumers.js';
 import { newId } from '../database/uuid.js';
 import { ReminderMetrics } from './reminder-metrics.js';
 import { scheduleOf, SchedulerClock, type ReminderScheduleRow } from './reminder-schedule.js';
@@ -91,10 +93,14 @@ export class ReminderScheduler implements OnApplicationBootstrap, BeforeApplicat
     private readonly metrics: ReminderMetrics,
     private readonly clock: SchedulerClock,
     @Inject(remindersConfig.KEY) private readonly config: RemindersConfig,
+    @Optional() @Inject(KERNEL_OPTIONS) private readonly kernel?: KernelOptions,
   ) {}
 
   onApplicationBootstrap(): void {
-    if (process.env.REMINDER_SCHEDULER_DISABLED === 'true') return;
+    // BACKGROUND_JOBS=false (kernel) or REMINDER_SCHEDULER_DISABLED=true: this instance serves
+    // requests only.
+    if (this.kernel?.background === false || process.env.REMINDER_SCHEDULER_DISABLED === 'true')
+      return;
     this.start();
   }
 

@@ -6,7 +6,7 @@ import { BoardModule } from '../board/board.module.js';
 import { remindersConfig } from '../config/app.config.js';
 import { IdentityModule } from '../identity/identity.module.js';
 import { NotesModule } from '../notes/notes.module.js';
-import { CardDueReminders, CardDueWorker } from './card-due-reminders.js';
+import { CardDueReminders } from './card-due-reminders.js';
 import { ReminderOccurrenceEntity } from './entities/reminder-occurrence.entity.js';
 import { ReminderRecipientEntity } from './entities/reminder-recipient.entity.js';
 import { ReminderEntity } from './entities/reminder.entity.js';
@@ -37,7 +37,6 @@ import { RemindersService } from './reminders.service.js';
     ReminderMetrics,
     SchedulerClock,
     CardDueReminders,
-    CardDueWorker,
   ],
   exports: [RemindersService],
 })

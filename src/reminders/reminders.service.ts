@@ -36,6 +36,7 @@ import {
   scheduleProblem,
 } from './reminders.errors.js';
 import { compileSchedule } from './recurrence.js';
+import { ReminderEvents } from './reminders.events.js';
 
 /** The columns of a reminder as the service reads them (alias `r`). */
 const REMINDER_COLUMNS = `r.id, r.workspace_id AS "workspaceId", r.title, r.note, r.kind,
@@ -149,7 +150,7 @@ export class RemindersService {
       const row = await this.row(em, workspaceId, id);
       await this.audit.record(em, {
         workspaceId,
-        action: 'reminder.created',
+        action: ReminderEvents.created.action,
         entityType: 'reminder',
         entityId: id,
         changes: diffChanges(null, auditView(row), [...AUDIT_FIELDS]),
@@ -246,7 +247,7 @@ export class RemindersService {
         return toResponse(before);
       }
       await this.write(em, before, ifMatch, values);
-      return this.recordChange(em, before, 'reminder.updated');
+      return this.recordChange(em, before, ReminderEvents.updated.action);
     });
   }
 
@@ -264,7 +265,7 @@ export class RemindersService {
         snooze_until: null,
         snoozed_for: null,
       });
-      await this.recordChange(em, before, 'reminder.cancelled');
+      await this.recordChange(em, before, ReminderEvents.cancelled.action);
     });
   }
 
@@ -306,7 +307,7 @@ export class RemindersService {
         throw ReminderProblems.nothingToSnooze();
       }
       await this.write(em, before, ifMatch, values);
-      return this.recordChange(em, before, 'reminder.snoozed');
+      return this.recordChange(em, before, ReminderEvents.snoozed.action);
     });
   }
 
@@ -339,7 +340,7 @@ export class RemindersService {
       if (before.kind === 'once' && before.ruleNextAt === null && snoozeLeft === null)
         values.state = 'done';
       await this.write(em, before, ifMatch, values);
-      return this.recordChange(em, before, 'reminder.acknowledged');
+      return this.recordChange(em, before, ReminderEvents.acknowledged.action);
     });
   }
 

@@ -4,7 +4,7 @@ import { AuditService } from '../../src/audit/audit.service.js';
 import { dataSourceOptions } from '../../src/database/data-source.options.js';
 import { TransactionHost } from '../../src/database/transaction-host.js';
 import { newId } from '../../src/database/uuid.js';
-import { MetricsService } from '../../src/ops/metrics.js';
+import { MetricsService } from '../../src/kernel/metrics.js';
 import {
   ReminderEventSink,
   type FiredOccurrence,
