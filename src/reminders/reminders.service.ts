@@ -94,6 +94,10 @@ const AUDIT_FIELDS = [
 const iso = (d: Date | string | null): string | null =>
   d === null ? null : new Date(d).toISOString();
 const INFINITY = 'infinity';
+/** Each list's cursors are bound to it: a cursor of another list is refused (400). */
+const LIST_BINDING = 'reminders.list|next_fire_at,id';
+const OCCURRENCES_BINDING = 'reminders.occurrences|scheduled_for desc,id desc';
+const UPCOMING_BINDING = 'reminders.upcoming|next_fire_at,id';
 
 @Injectable()
 export class RemindersService {
@@ -182,7 +186,7 @@ export class RemindersService {
     // Ordered by next occurrence; reminders with none (done, cancelled) last.
     const sortKey = `coalesce(r.next_fire_at, 'infinity'::timestamptz)`;
     if (query.cursor) {
-      const [at, id] = this.cursors.decode(query.cursor, 2);
+      const [at, id] = this.cursors.decode(query.cursor, 2, LIST_BINDING);
       params.push(at, id);
       where.push(
         `(${sortKey}, r.id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`,
@@ -195,6 +199,7 @@ export class RemindersService {
       params,
     )) as ReminderRow[];
     return this.page(
+      LIST_BINDING,
       rows,
       limit,
       (r) => [r.nextFireAt ? iso(r.nextFireAt) : INFINITY, r.id],
@@ -353,7 +358,7 @@ export class RemindersService {
     const params: unknown[] = [reminder.workspaceId, reminder.id];
     let after = 'TRUE';
     if (page.cursor) {
-      const [at, id] = this.cursors.decode(page.cursor, 2);
+      const [at, id] = this.cursors.decode(page.cursor, 2, OCCURRENCES_BINDING);
       params.push(at, id);
       after = `(o.scheduled_for, o.id) < ($3::timestamptz, $4::uuid)`;
     }
@@ -366,7 +371,13 @@ export class RemindersService {
         ORDER BY o.scheduled_for DESC, o.id DESC LIMIT ${limit + 1}`,
       params,
     )) as OccurrenceRow[];
-    return this.page(rows, limit, (o) => [iso(o.scheduledFor), o.id], toOccurrenceResponse);
+    return this.page(
+      OCCURRENCES_BINDING,
+      rows,
+      limit,
+      (o) => [iso(o.scheduledFor), o.id],
+      toOccurrenceResponse,
+    );
   }
 
   /** Active reminders where I am a recipient, across my workspaces, soonest first. */
@@ -380,7 +391,7 @@ export class RemindersService {
     const params: unknown[] = [workspaces, userId];
     let after = 'TRUE';
     if (page.cursor) {
-      const [at, id] = this.cursors.decode(page.cursor, 2);
+      const [at, id] = this.cursors.decode(page.cursor, 2, UPCOMING_BINDING);
       params.push(at, id);
       after = `(r.next_fire_at, r.id) > ($3::timestamptz, $4::uuid)`;
     }
@@ -395,6 +406,7 @@ export class RemindersService {
       params,
     )) as { id: string; workspaceId: string; title: string; nextFireAt: Date }[];
     return this.page(
+      UPCOMING_BINDING,
       rows,
       limit,
       (r) => [iso(r.nextFireAt), r.id],
@@ -579,6 +591,7 @@ export class RemindersService {
   }
 
   private page<R, T>(
+    binding: string,
     rows: R[],
     limit: number,
     key: (row: R) => (string | null)[],
@@ -589,7 +602,7 @@ export class RemindersService {
     const last = kept[kept.length - 1];
     return {
       data: kept.map(map),
-      nextCursor: hasMore && last ? this.cursors.encode(key(last)) : null,
+      nextCursor: hasMore && last ? this.cursors.encode(key(last), binding) : null,
     };
   }
 }
