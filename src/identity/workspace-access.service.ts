@@ -95,22 +95,4 @@ export class WorkspaceAccess {
     }>;
     return row?.search_language ?? 'simple';
   }
-
-  /** The workspace's IANA time zone (what reminders default to). */
-  async timeZone(workspaceId: string): Promise<string> {
-    const [row] = (await this.tx.manager.query('SELECT time_zone FROM workspaces WHERE id = $1', [
-      workspaceId,
-    ])) as Array<{ time_zone: string }>;
-    return row?.time_zone ?? 'UTC';
-  }
-
-  /** The workspaces `userId` is a member of (not deleted). */
-  async workspacesOf(userId: string): Promise<string[]> {
-    const rows = (await this.tx.manager.query(
-      `SELECT m.workspace_id FROM memberships m JOIN workspaces w ON w.id = m.workspace_id
-        WHERE m.user_id = $1 AND w.deleted_at IS NULL`,
-      [userId],
-    )) as Array<{ workspace_id: string }>;
-    return rows.map((r) => r.workspace_id);
-  }
 }

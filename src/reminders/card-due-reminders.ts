@@ -4,12 +4,12 @@ import { AuditService, type AuditEventInput } from '../audit/audit.service.js';
 import {
   Clock,
   OutboxConsumer,
+  WorkspaceDirectory,
   SystemActors,
   type OutboxEvent,
   type OutboxHandler,
 } from '../kernel/index.js';
 import { newId } from '../database/uuid.js';
-import { WorkspaceAccess } from '../identity/workspace-access.service.js';
 import { REMINDER_TITLE_MAX } from './entities/reminder.entity.js';
 import { instantBefore, parseRemindBefore } from './recurrence.js';
 import { ReminderEvents } from './reminders.events.js';
@@ -41,7 +41,7 @@ interface CardReminderRow {
 export class CardDueReminders implements OutboxHandler {
   constructor(
     private readonly audit: AuditService,
-    private readonly access: WorkspaceAccess,
+    private readonly directory: WorkspaceDirectory,
     private readonly clock: Clock,
   ) {}
 
@@ -94,7 +94,7 @@ export class CardDueReminders implements OutboxHandler {
     )) as CardReminderRow[];
     const byOffset = new Map(existing.map((r) => [r.sourceOffset, r]));
     const wanted = dueAt ? new Set(offsets) : new Set<string>();
-    const zone = wanted.size > 0 ? await this.access.timeZone(workspaceId) : 'UTC';
+    const zone = wanted.size > 0 ? await this.directory.timeZone(workspaceId) : 'UTC';
     const record = (
       action: (typeof ReminderEvents)[keyof typeof ReminderEvents],
       id: string,

@@ -1,18 +1,22 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
-import { AuditService } from '../audit/audit.service.js';
 import { diffChanges } from '../audit/changes.js';
-import { principalUserId } from '../common/auth.decorators.js';
-import { CursorCodec, DEFAULT_PAGE_SIZE, type Page } from '../common/pagination.js';
+import type { Page } from '../common/pagination.js';
 import { CommonProblems } from '../common/problem.js';
-import type { Principal } from '../common/request-context.js';
 import { TransactionHost } from '../database/transaction-host.js';
 import { newId } from '../database/uuid.js';
 import { checkIfMatch } from '../database/versioned-update.js';
 import { CardDirectory } from '../board/card-directory.service.js';
-import type { Role } from '../identity/membership.entity.js';
-import { memberRoleSql, WorkspaceAccess } from '../identity/workspace-access.service.js';
 import { NoteDirectory } from '../notes/note-directory.service.js';
+import {
+  actorUserId,
+  defineKeyset,
+  defineTenantTable,
+  WorkspaceDirectory,
+  WorkspaceUnitOfWork,
+  type Actor,
+  type EventType,
+  type WorkspaceScope,
+} from '../kernel/index.js';
 import type {
   CreateReminderDto,
   ListRemindersQueryDto,
@@ -38,15 +42,15 @@ import {
 import { compileSchedule } from './recurrence.js';
 import { ReminderEvents } from './reminders.events.js';
 
-/** The columns of a reminder as the service reads them (alias `r`). */
-const REMINDER_COLUMNS = `r.id, r.workspace_id AS "workspaceId", r.title, r.note, r.kind,
-  r.remind_at AS "remindAt", r.rrule, r.dtstart, r.cron, r.time_zone AS "timeZone",
-  r.target_type AS "targetType", r.target_id AS "targetId", r.catch_up AS "catchUp", r.state,
-  r.next_fire_at AS "nextFireAt", r.rule_next_at AS "ruleNextAt", r.snooze_until AS "snoozeUntil",
-  r.snoozed_for AS "snoozedFor", r.last_fired_for AS "lastFiredFor", r.version,
-  r.created_at AS "createdAt", r.updated_at AS "updatedAt",
+/** The columns of a reminder as the service reads them (alias `t`, the kernel's). */
+const REMINDER_COLUMNS = `t.id, t.workspace_id AS "workspaceId", t.title, t.note, t.kind,
+  t.remind_at AS "remindAt", t.rrule, t.dtstart, t.cron, t.time_zone AS "timeZone",
+  t.target_type AS "targetType", t.target_id AS "targetId", t.catch_up AS "catchUp", t.state,
+  t.next_fire_at AS "nextFireAt", t.rule_next_at AS "ruleNextAt", t.snooze_until AS "snoozeUntil",
+  t.snoozed_for AS "snoozedFor", t.last_fired_for AS "lastFiredFor", t.version,
+  t.created_at AS "createdAt", t.updated_at AS "updatedAt",
   ARRAY(SELECT rr.user_id FROM reminder_recipients rr
-         WHERE rr.workspace_id = r.workspace_id AND rr.reminder_id = r.id ORDER BY rr.user_id)
+         WHERE rr.workspace_id = t.workspace_id AND rr.reminder_id = t.id ORDER BY rr.user_id)
     AS "recipientIds"`;
 
 export interface ReminderRow {
@@ -93,48 +97,93 @@ const AUDIT_FIELDS = [
 
 const iso = (d: Date | string | null): string | null =>
   d === null ? null : new Date(d).toISOString();
+/** The list's sort value of a reminder with no next occurrence (done, cancelled): last. */
 const INFINITY = 'infinity';
-/** Each list's cursors are bound to it: a cursor of another list is refused (400). */
-const LIST_BINDING = 'reminders.list|next_fire_at,id';
-const OCCURRENCES_BINDING = 'reminders.occurrences|scheduled_for desc,id desc';
-const UPCOMING_BINDING = 'reminders.upcoming|next_fire_at,id';
+
+/** Reminders are tenant-owned: a reference resolves to its row and the caller's role at once. */
+export const Reminders = defineTenantTable<ReminderRow>({
+  table: 'reminders',
+  notFound: REMINDER_NOT_FOUND,
+  select: REMINDER_COLUMNS,
+});
+
+/** `GET /workspaces/:id/reminders`: soonest next occurrence first, none last. */
+const ReminderList = defineKeyset<ReminderRow>('reminders.list', [
+  {
+    column: `coalesce(t.next_fire_at, 'infinity'::timestamptz)`,
+    direction: 'ASC',
+    type: 'timestamptz',
+    value: (r) => (r.nextFireAt ? iso(r.nextFireAt) : INFINITY),
+  },
+  { column: 't.id', direction: 'ASC', type: 'uuid', value: (r) => r.id },
+]);
+
+/** `GET /reminders/:id/occurrences`: newest first. */
+const OccurrenceList = defineKeyset<OccurrenceRow>('reminders.occurrences', [
+  {
+    column: 'o.scheduled_for',
+    direction: 'DESC',
+    type: 'timestamptz',
+    value: (o) => iso(o.scheduledFor),
+  },
+  { column: 'o.id', direction: 'DESC', type: 'uuid', value: (o) => o.id },
+]);
+
+interface UpcomingRow {
+  id: string;
+  workspaceId: string;
+  title: string;
+  nextFireAt: Date;
+}
+
+/** `GET /me/reminders/upcoming`: soonest first, across the caller's workspaces. */
+const UpcomingList = defineKeyset<UpcomingRow>('reminders.upcoming', [
+  {
+    column: 't.next_fire_at',
+    direction: 'ASC',
+    type: 'timestamptz',
+    value: (r) => iso(r.nextFireAt),
+  },
+  { column: 't.id', direction: 'ASC', type: 'uuid', value: (r) => r.id },
+]);
+
+type Scope = WorkspaceScope<ReminderRow>;
 
 @Injectable()
 export class RemindersService {
   constructor(
-    private readonly tx: TransactionHost,
-    private readonly audit: AuditService,
-    private readonly access: WorkspaceAccess,
+    private readonly uow: WorkspaceUnitOfWork,
+    private readonly directory: WorkspaceDirectory,
     private readonly cards: CardDirectory,
     private readonly notes: NoteDirectory,
-    private readonly cursors: CursorCodec,
+    private readonly tx: TransactionHost,
   ) {}
 
   async create(
-    principal: Principal,
+    actor: Actor,
     workspaceId: string,
     dto: CreateReminderDto,
   ): Promise<ReminderResponseDto> {
-    const userId = principalUserId(principal);
-    return this.tx.run(async (em) => {
-      await this.access.require(principal, workspaceId, 'member');
-      const timeZone = dto.timeZone ?? (await this.access.timeZone(workspaceId));
+    return this.uow.write(actor, { workspaceId }, 'member', async (s) => {
+      const timeZone = dto.timeZone ?? (await this.directory.timeZone(s.workspaceId));
       const spec = specFrom(dto, timeZone, null);
-      const now = new Date();
-      const first = this.firstOccurrence(spec, now);
+      const first = this.firstOccurrence(spec, s.now());
       if (dto.cardId && dto.noteId) throw invalidField('cardId', 'and noteId cannot both be set');
-      const target = await this.target(workspaceId, dto.cardId, dto.noteId);
-      const recipients = await this.recipients(workspaceId, dto.recipientIds ?? [userId]);
+      const target = await this.target(s.workspaceId, dto.cardId, dto.noteId);
+      const recipients = await this.recipients(
+        s.workspaceId,
+        dto.recipientIds ?? (s.userId ? [s.userId] : []),
+      );
       const id = newId();
-      await em.query(
+      await s.query(
         `INSERT INTO reminders (id, workspace_id, bucket, title, note, kind, remind_at, rrule, dtstart, cron,
                                 time_zone, target_type, target_id, catch_up, state, next_fire_at, rule_next_at,
                                 created_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'active', $15, $15, $16)`,
         [
           id,
-          workspaceId,
-          bucketOf(workspaceId),
+          s.workspaceId,
+          bucketOf(s.workspaceId),
           dto.title,
           dto.note ?? null,
           spec.kind,
@@ -147,79 +196,61 @@ export class RemindersService {
           target?.id ?? null,
           dto.catchUp ?? 'fire_once',
           first,
-          userId,
+          s.userId,
         ],
       );
-      await this.setRecipients(em, workspaceId, id, recipients);
-      const row = await this.row(em, workspaceId, id);
-      await this.audit.record(em, {
-        workspaceId,
-        action: ReminderEvents.created.action,
-        entityType: 'reminder',
-        entityId: id,
-        changes: diffChanges(null, auditView(row), [...AUDIT_FIELDS]),
-      });
+      await this.setRecipients(s, id, recipients);
+      const row = await this.row(s, id, false);
+      s.record(ReminderEvents.created, id, diffChanges(null, auditView(row), [...AUDIT_FIELDS]));
       return toResponse(row);
     });
   }
 
-  async get(principal: Principal, reminderId: string): Promise<ReminderResponseDto> {
-    return toResponse(await this.load(this.tx.manager, principal, reminderId, 'viewer', false));
-  }
-
-  async list(
-    principal: Principal,
-    workspaceId: string,
-    query: ListRemindersQueryDto,
-  ): Promise<Page<ReminderResponseDto>> {
-    await this.access.require(principal, workspaceId, 'viewer');
-    const params: unknown[] = [workspaceId];
-    const where = ['r.workspace_id = $1'];
-    const add = (sql: (p: string) => string, value: unknown): void => {
-      params.push(value);
-      where.push(sql(`$${params.length}`));
-    };
-    if (query.targetId) add((p) => `r.target_id = ${p}`, query.targetId);
-    if (query.state) add((p) => `r.state = ${p}`, query.state);
-    if (query.nextBefore) add((p) => `r.next_fire_at < ${p}`, new Date(query.nextBefore));
-    if (query.nextAfter) add((p) => `r.next_fire_at >= ${p}`, new Date(query.nextAfter));
-    // Ordered by next occurrence; reminders with none (done, cancelled) last.
-    const sortKey = `coalesce(r.next_fire_at, 'infinity'::timestamptz)`;
-    if (query.cursor) {
-      const [at, id] = this.cursors.decode(query.cursor, 2, LIST_BINDING);
-      params.push(at, id);
-      where.push(
-        `(${sortKey}, r.id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`,
-      );
-    }
-    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const rows = (await this.tx.manager.query(
-      `SELECT ${REMINDER_COLUMNS} FROM reminders r WHERE ${where.join(' AND ')}
-        ORDER BY ${sortKey}, r.id LIMIT ${limit + 1}`,
-      params,
-    )) as ReminderRow[];
-    return this.page(
-      LIST_BINDING,
-      rows,
-      limit,
-      (r) => [r.nextFireAt ? iso(r.nextFireAt) : INFINITY, r.id],
-      toResponse,
+  async get(actor: Actor, reminderId: string): Promise<ReminderResponseDto> {
+    return this.uow.read(actor, Reminders.ref(reminderId), 'viewer', async (s) =>
+      toResponse(s.row),
     );
   }
 
+  async list(
+    actor: Actor,
+    workspaceId: string,
+    query: ListRemindersQueryDto,
+  ): Promise<Page<ReminderResponseDto>> {
+    return this.uow.read(actor, { workspaceId }, 'viewer', async (s) => {
+      const params: unknown[] = [s.workspaceId];
+      const where = ['t.workspace_id = $1'];
+      const add = (sql: (p: string) => string, value: unknown): void => {
+        params.push(value);
+        where.push(sql(`$${params.length}`));
+      };
+      if (query.targetId) add((p) => `t.target_id = ${p}`, query.targetId);
+      if (query.state) add((p) => `t.state = ${p}`, query.state);
+      if (query.nextBefore) add((p) => `t.next_fire_at < ${p}`, new Date(query.nextBefore));
+      if (query.nextAfter) add((p) => `t.next_fire_at >= ${p}`, new Date(query.nextAfter));
+      where.push(ReminderList.after(query.cursor, params));
+      const limit = ReminderList.limit(query.limit);
+      const rows = await s.query<ReminderRow>(
+        `SELECT ${REMINDER_COLUMNS} FROM reminders t WHERE ${where.join(' AND ')}
+          ORDER BY ${ReminderList.orderBy} LIMIT ${limit + 1}`,
+        params,
+      );
+      return ReminderList.page(rows, limit, toResponse);
+    });
+  }
+
   async update(
-    principal: Principal,
+    actor: Actor,
     reminderId: string,
     dto: UpdateReminderDto,
     ifMatch?: number,
   ): Promise<ReminderResponseDto> {
-    return this.tx.run(async (em) => {
-      const before = await this.load(em, principal, reminderId, 'member', true);
+    return this.uow.write(actor, Reminders.ref(reminderId), 'member', async (s) => {
+      const before = await this.row(s, reminderId, true);
       if (before.state === 'cancelled') throw ReminderProblems.reminderNotActive();
       const scheduleSent = [dto.remindAt, dto.rrule, dto.dtstart, dto.cron, dto.timeZone].some(
         (v) => v !== undefined,
       );
-      const now = new Date();
       const values: Record<string, unknown> = {};
       if (dto.title !== undefined) values.title = dto.title;
       if (dto.note !== undefined) values.note = dto.note;
@@ -227,7 +258,7 @@ export class RemindersService {
       if (scheduleSent) {
         const spec = specFrom(dto, dto.timeZone ?? before.timeZone, before);
         // The next occurrence is recomputed from the new schedule in this same transaction.
-        const first = this.firstOccurrence(spec, now);
+        const first = this.firstOccurrence(spec, s.now());
         Object.assign(values, {
           kind: spec.kind,
           remind_at: spec.kind === 'once' ? spec.remindAt : null,
@@ -240,100 +271,99 @@ export class RemindersService {
         });
       }
       if (dto.recipientIds !== undefined) {
-        const recipients = await this.recipients(before.workspaceId, dto.recipientIds);
-        await em.query(
+        const recipients = await this.recipients(s.workspaceId, dto.recipientIds);
+        await s.query(
           `DELETE FROM reminder_recipients WHERE workspace_id = $1 AND reminder_id = $2`,
-          [before.workspaceId, reminderId],
+          [s.workspaceId, reminderId],
         );
-        await this.setRecipients(em, before.workspaceId, reminderId, recipients);
+        await this.setRecipients(s, reminderId, recipients);
       }
       if (Object.keys(values).length === 0 && dto.recipientIds === undefined) {
         checkIfMatch(before.version, ifMatch);
         return toResponse(before);
       }
-      await this.write(em, before, ifMatch, values);
-      return this.recordChange(em, before, ReminderEvents.updated.action);
+      await this.write(s, before, ifMatch, values);
+      return this.recordChange(s, before, ReminderEvents.updated);
     });
   }
 
   /** DELETE = cancel: the reminder stays (with its history) but never fires again. */
-  async cancel(principal: Principal, reminderId: string, ifMatch?: number): Promise<void> {
-    await this.tx.run(async (em) => {
-      const before = await this.load(em, principal, reminderId, 'member', true);
+  async cancel(actor: Actor, reminderId: string, ifMatch?: number): Promise<void> {
+    await this.uow.write(actor, Reminders.ref(reminderId), 'member', async (s) => {
+      const before = await this.row(s, reminderId, true);
       if (before.state === 'cancelled') {
         checkIfMatch(before.version, ifMatch);
         return;
       }
-      await this.write(em, before, ifMatch, {
+      await this.write(s, before, ifMatch, {
         state: 'cancelled',
         rule_next_at: null,
         snooze_until: null,
         snoozed_for: null,
       });
-      await this.recordChange(em, before, ReminderEvents.cancelled.action);
+      await this.recordChange(s, before, ReminderEvents.cancelled);
     });
   }
 
   async snooze(
-    principal: Principal,
+    actor: Actor,
     reminderId: string,
     until: string,
     ifMatch?: number,
   ): Promise<ReminderResponseDto> {
-    return this.tx.run(async (em) => {
-      const before = await this.load(em, principal, reminderId, 'member', true);
+    return this.uow.write(actor, Reminders.ref(reminderId), 'member', async (s) => {
+      const before = await this.row(s, reminderId, true);
       if (before.state === 'cancelled') throw ReminderProblems.reminderNotActive();
       const at = new Date(until);
-      const now = new Date();
-      if (at <= now) throw invalidField('until', 'must be in the future');
+      if (at <= s.now()) throw invalidField('until', 'must be in the future');
       const values: Record<string, unknown> = { snooze_until: at };
       const lastFired = before.lastFiredFor
-        ? await this.occurrence(em, before, before.lastFiredFor)
+        ? await this.occurrence(s, before, before.lastFiredFor)
         : null;
       if (before.snoozedFor) {
         // A snooze already pending: move it.
-        await this.setSnoozed(em, before, before.snoozedFor, at);
+        await this.setSnoozed(s, before, before.snoozedFor, at);
       } else if (lastFired && lastFired.acknowledgedAt === null) {
         // The last fired, unacknowledged occurrence fires again at `until`.
         values.snoozed_for = before.lastFiredFor;
-        await this.setSnoozed(em, before, before.lastFiredFor!, at);
+        await this.setSnoozed(s, before, before.lastFiredFor!, at);
       } else if (before.ruleNextAt) {
         // The pending occurrence moves to `until`; the rule's later occurrences stay.
         const schedule = compileSchedule(scheduleOf(before));
-        await em.query(
+        await s.query(
           `INSERT INTO reminder_occurrences (id, workspace_id, reminder_id, scheduled_for, snoozed_until)
            VALUES ($1, $2, $3, $4, $5)
            ON CONFLICT (workspace_id, reminder_id, scheduled_for) DO UPDATE SET snoozed_until = EXCLUDED.snoozed_until`,
-          [newId(), before.workspaceId, before.id, before.ruleNextAt, at],
+          [newId(), s.workspaceId, before.id, before.ruleNextAt, at],
         );
         values.snoozed_for = before.ruleNextAt;
         values.rule_next_at = schedule.next(before.ruleNextAt);
       } else {
         throw ReminderProblems.nothingToSnooze();
       }
-      await this.write(em, before, ifMatch, values);
-      return this.recordChange(em, before, ReminderEvents.snoozed.action);
+      await this.write(s, before, ifMatch, values);
+      return this.recordChange(s, before, ReminderEvents.snoozed);
     });
   }
 
   async acknowledge(
-    principal: Principal,
+    actor: Actor,
     reminderId: string,
     ifMatch?: number,
   ): Promise<ReminderResponseDto> {
-    return this.tx.run(async (em) => {
-      const before = await this.load(em, principal, reminderId, 'member', true);
+    return this.uow.write(actor, Reminders.ref(reminderId), 'member', async (s) => {
+      const before = await this.row(s, reminderId, true);
       if (before.state === 'cancelled') throw ReminderProblems.reminderNotActive();
       const lastFired = before.lastFiredFor
-        ? await this.occurrence(em, before, before.lastFiredFor)
+        ? await this.occurrence(s, before, before.lastFiredFor)
         : null;
       if (!lastFired || lastFired.acknowledgedAt !== null || lastFired.firedAt === null) {
         throw ReminderProblems.nothingToAcknowledge();
       }
-      await em.query(
+      await s.query(
         `UPDATE reminder_occurrences SET acknowledged_at = now()
           WHERE workspace_id = $1 AND reminder_id = $2 AND scheduled_for = $3`,
-        [before.workspaceId, before.id, before.lastFiredFor],
+        [s.workspaceId, before.id, before.lastFiredFor],
       );
       const values: Record<string, unknown> = {};
       // Acknowledging also drops a pending re-fire of that same occurrence.
@@ -344,95 +374,86 @@ export class RemindersService {
       const snoozeLeft = 'snooze_until' in values ? null : before.snoozeUntil;
       if (before.kind === 'once' && before.ruleNextAt === null && snoozeLeft === null)
         values.state = 'done';
-      await this.write(em, before, ifMatch, values);
-      return this.recordChange(em, before, ReminderEvents.acknowledged.action);
+      await this.write(s, before, ifMatch, values);
+      return this.recordChange(s, before, ReminderEvents.acknowledged);
     });
   }
 
   async occurrences(
-    principal: Principal,
+    actor: Actor,
     reminderId: string,
     page: { limit?: number; cursor?: string },
   ): Promise<Page<OccurrenceResponseDto>> {
-    const reminder = await this.load(this.tx.manager, principal, reminderId, 'viewer', false);
-    const params: unknown[] = [reminder.workspaceId, reminder.id];
-    let after = 'TRUE';
-    if (page.cursor) {
-      const [at, id] = this.cursors.decode(page.cursor, 2, OCCURRENCES_BINDING);
-      params.push(at, id);
-      after = `(o.scheduled_for, o.id) < ($3::timestamptz, $4::uuid)`;
-    }
-    const limit = page.limit ?? DEFAULT_PAGE_SIZE;
-    const rows = (await this.tx.manager.query(
-      `SELECT o.id, o.scheduled_for AS "scheduledFor", o.fired_at AS "firedAt", o.late, o.skipped,
-              o.snoozed_until AS "snoozedUntil", o.acknowledged_at AS "acknowledgedAt"
-         FROM reminder_occurrences o
-        WHERE o.workspace_id = $1 AND o.reminder_id = $2 AND ${after}
-        ORDER BY o.scheduled_for DESC, o.id DESC LIMIT ${limit + 1}`,
-      params,
-    )) as OccurrenceRow[];
-    return this.page(
-      OCCURRENCES_BINDING,
-      rows,
-      limit,
-      (o) => [iso(o.scheduledFor), o.id],
-      toOccurrenceResponse,
-    );
+    return this.uow.read(actor, Reminders.ref(reminderId), 'viewer', async (s) => {
+      const params: unknown[] = [s.workspaceId, s.row.id];
+      const after = OccurrenceList.after(page.cursor, params);
+      const limit = OccurrenceList.limit(page.limit);
+      const rows = await s.query<OccurrenceRow>(
+        `SELECT o.id, o.scheduled_for AS "scheduledFor", o.fired_at AS "firedAt", o.late, o.skipped,
+                o.snoozed_until AS "snoozedUntil", o.acknowledged_at AS "acknowledgedAt"
+           FROM reminder_occurrences o
+          WHERE o.workspace_id = $1 AND o.reminder_id = $2 AND ${after}
+          ORDER BY ${OccurrenceList.orderBy} LIMIT ${limit + 1}`,
+        params,
+      );
+      return OccurrenceList.page(rows, limit, toOccurrenceResponse);
+    });
   }
 
-  /** Active reminders where I am a recipient, across my workspaces, soonest first. */
+  /**
+   * Active reminders where I am a recipient, across my workspaces, soonest first. Not one
+   * workspace's route: the caller's own memberships (from the kernel's directory) bound it.
+   */
   async upcoming(
-    principal: Principal,
+    actor: Actor,
     page: { limit?: number; cursor?: string },
   ): Promise<Page<UpcomingReminderDto>> {
-    const userId = principalUserId(principal);
-    const workspaces = await this.access.workspacesOf(userId);
+    const userId = actorUserId(actor);
+    if (!userId) throw CommonProblems.forbidden('System actors have no reminders of their own.');
+    const workspaces = await this.directory.workspacesOf(userId);
     if (workspaces.length === 0) return { data: [], nextCursor: null };
-    const params: unknown[] = [workspaces, userId];
-    let after = 'TRUE';
-    if (page.cursor) {
-      const [at, id] = this.cursors.decode(page.cursor, 2, UPCOMING_BINDING);
-      params.push(at, id);
-      after = `(r.next_fire_at, r.id) > ($3::timestamptz, $4::uuid)`;
-    }
-    const limit = page.limit ?? DEFAULT_PAGE_SIZE;
-    const rows = (await this.tx.manager.query(
-      `SELECT r.id, r.workspace_id AS "workspaceId", r.title, r.next_fire_at AS "nextFireAt"
-         FROM reminders r
-         JOIN reminder_recipients rr ON rr.workspace_id = r.workspace_id AND rr.reminder_id = r.id
-        WHERE r.workspace_id = ANY($1::uuid[]) AND rr.user_id = $2 AND r.state = 'active'
-          AND r.next_fire_at IS NOT NULL AND ${after}
-        ORDER BY r.next_fire_at, r.id LIMIT ${limit + 1}`,
+    const params: unknown[] = [workspaces.map((w) => w.workspaceId), userId];
+    const after = UpcomingList.after(page.cursor, params);
+    const limit = UpcomingList.limit(page.limit);
+    const rows = await this.acrossWorkspaces<UpcomingRow>(
+      `SELECT t.id, t.workspace_id AS "workspaceId", t.title, t.next_fire_at AS "nextFireAt"
+         FROM reminders t
+         JOIN reminder_recipients rr ON rr.workspace_id = t.workspace_id AND rr.reminder_id = t.id
+        WHERE t.workspace_id = ANY($1::uuid[]) AND rr.user_id = $2 AND t.state = 'active'
+          AND t.next_fire_at IS NOT NULL AND ${after}
+        ORDER BY ${UpcomingList.orderBy} LIMIT ${limit + 1}`,
       params,
-    )) as { id: string; workspaceId: string; title: string; nextFireAt: Date }[];
-    return this.page(
-      UPCOMING_BINDING,
-      rows,
-      limit,
-      (r) => [iso(r.nextFireAt), r.id],
-      (r) => ({
-        id: r.id,
-        workspaceId: r.workspaceId,
-        title: r.title,
-        nextFireAt: iso(r.nextFireAt)!,
-      }),
     );
+    return UpcomingList.page(rows, limit, (r) => ({
+      id: r.id,
+      workspaceId: r.workspaceId,
+      title: r.title,
+      nextFireAt: iso(r.nextFireAt)!,
+    }));
   }
 
   /** Active reminders where `userId` is a recipient (for the iCalendar feed), bounded. */
   async feedFor(userId: string, max: number): Promise<ReminderRow[]> {
-    const workspaces = await this.access.workspacesOf(userId);
+    const workspaces = await this.directory.workspacesOf(userId);
     if (workspaces.length === 0) return [];
-    return (await this.tx.manager.query(
-      `SELECT ${REMINDER_COLUMNS} FROM reminders r
-         JOIN reminder_recipients me ON me.workspace_id = r.workspace_id AND me.reminder_id = r.id
-        WHERE r.workspace_id = ANY($1::uuid[]) AND me.user_id = $2 AND r.state = 'active'
-        ORDER BY r.next_fire_at NULLS LAST, r.id LIMIT ${max}`,
-      [workspaces, userId],
-    )) as ReminderRow[];
+    return this.acrossWorkspaces<ReminderRow>(
+      `SELECT ${REMINDER_COLUMNS} FROM reminders t
+         JOIN reminder_recipients me ON me.workspace_id = t.workspace_id AND me.reminder_id = t.id
+        WHERE t.workspace_id = ANY($1::uuid[]) AND me.user_id = $2 AND t.state = 'active'
+        ORDER BY t.next_fire_at NULLS LAST, t.id LIMIT ${max}`,
+      [workspaces.map((w) => w.workspaceId), userId],
+    );
   }
 
   // --- internals -------------------------------------------------------------------------
+
+  /**
+   * A read over the caller's own workspaces (personal feeds), not one tenant's route: the
+   * workspace ids come from the kernel's directory for that user, never from the request.
+   */
+  private acrossWorkspaces<T>(sql: string, params: unknown[]): Promise<T[]> {
+    return this.tx.manager.query(sql, params) as Promise<T[]>;
+  }
 
   private firstOccurrence(spec: ScheduleSpec, now: Date): Date {
     try {
@@ -462,7 +483,7 @@ export class RemindersService {
   }
 
   private async recipients(workspaceId: string, ids: string[]): Promise<string[]> {
-    const members = await this.access.membersAmong(workspaceId, ids);
+    const members = await this.directory.membersAmong(workspaceId, ids);
     const strangers = ids.filter((id) => !members.has(id));
     if (strangers.length > 0)
       throw invalidField('recipientIds', 'must be members of this workspace');
@@ -470,43 +491,42 @@ export class RemindersService {
   }
 
   private async setRecipients(
-    em: EntityManager,
-    workspaceId: string,
+    s: Scope | WorkspaceScope,
     id: string,
     userIds: string[],
   ): Promise<void> {
     if (userIds.length === 0) return;
-    await em.query(
+    await s.query(
       `INSERT INTO reminder_recipients (workspace_id, reminder_id, user_id)
        SELECT $1, $2, u FROM unnest($3::uuid[]) AS u ON CONFLICT DO NOTHING`,
-      [workspaceId, id, userIds],
+      [s.workspaceId, id, userIds],
     );
   }
 
   private async setSnoozed(
-    em: EntityManager,
+    s: Scope,
     r: ReminderRow,
     scheduledFor: Date,
     until: Date,
   ): Promise<void> {
-    await em.query(
+    await s.query(
       `UPDATE reminder_occurrences SET snoozed_until = $4
         WHERE workspace_id = $1 AND reminder_id = $2 AND scheduled_for = $3`,
-      [r.workspaceId, r.id, scheduledFor, until],
+      [s.workspaceId, r.id, scheduledFor, until],
     );
   }
 
   private async occurrence(
-    em: EntityManager,
+    s: Scope,
     r: ReminderRow,
     scheduledFor: Date,
   ): Promise<OccurrenceRow | null> {
-    const [row] = (await em.query(
+    const [row] = await s.query<OccurrenceRow>(
       `SELECT o.id, o.scheduled_for AS "scheduledFor", o.fired_at AS "firedAt", o.late, o.skipped,
               o.snoozed_until AS "snoozedUntil", o.acknowledged_at AS "acknowledgedAt"
          FROM reminder_occurrences o WHERE o.workspace_id = $1 AND o.reminder_id = $2 AND o.scheduled_for = $3`,
-      [r.workspaceId, r.id, scheduledFor],
-    )) as OccurrenceRow[];
+      [s.workspaceId, r.id, scheduledFor],
+    );
     return row ?? null;
   }
 
@@ -516,94 +536,55 @@ export class RemindersService {
    * earlier of the rule's next occurrence and a pending snooze.
    */
   private async write(
-    em: EntityManager,
+    s: Scope,
     before: ReminderRow,
     ifMatch: number | undefined,
     values: Record<string, unknown>,
   ): Promise<void> {
     checkIfMatch(before.version, ifMatch);
     const columns = Object.keys(values);
-    const sets = columns.map((c, i) => `${c} = $${i + 3}`);
-    const result = (await em.query(
+    const sets = columns.map((c, i) => `${c} = $${i + 4}`);
+    const result = (await s.query(
       `UPDATE reminders SET ${[...sets, 'version = version + 1', 'updated_at = now()'].join(', ')}
-        WHERE id = $1 AND version = $2
+        WHERE workspace_id = $1 AND id = $2 AND version = $3
         RETURNING id`,
-      [before.id, before.version, ...columns.map((c) => values[c])],
-    )) as [unknown[], number];
+      [s.workspaceId, before.id, before.version, ...columns.map((c) => values[c])],
+    )) as unknown as [unknown[], number];
     if (result[1] !== 1) {
       throw ifMatch !== undefined
         ? CommonProblems.preconditionFailed('The resource was changed by another request.')
         : CommonProblems.concurrentModification();
     }
-    await em.query(
+    await s.query(
       `UPDATE reminders SET next_fire_at = CASE WHEN state = 'active' THEN LEAST(rule_next_at, snooze_until) END
-        WHERE id = $1`,
-      [before.id],
+        WHERE workspace_id = $1 AND id = $2`,
+      [s.workspaceId, before.id],
     );
   }
 
   private async recordChange(
-    em: EntityManager,
+    s: Scope,
     before: ReminderRow,
-    action: string,
+    event: EventType,
   ): Promise<ReminderResponseDto> {
-    const after = await this.row(em, before.workspaceId, before.id);
-    await this.audit.record(em, {
-      workspaceId: before.workspaceId,
-      action,
-      entityType: 'reminder',
-      entityId: before.id,
-      changes: diffChanges(auditView(before), auditView(after), [...AUDIT_FIELDS]),
-    });
+    const after = await this.row(s, before.id, false);
+    s.record(event, before.id, diffChanges(auditView(before), auditView(after), [...AUDIT_FIELDS]));
     return toResponse(after);
   }
 
-  private async row(em: EntityManager, workspaceId: string, id: string): Promise<ReminderRow> {
-    const [row] = (await em.query(
-      `SELECT ${REMINDER_COLUMNS} FROM reminders r WHERE r.workspace_id = $1 AND r.id = $2`,
-      [workspaceId, id],
-    )) as ReminderRow[];
-    return row!;
-  }
-
   /**
-   * The reminder with the caller's role in its workspace, in one statement; a missing reminder
-   * and one of another workspace are the same 404. `lock` takes the row lock so that a write
-   * and the scheduler's claim of the same reminder serialise.
+   * The reminder of the scope's workspace. Writes re-read it with the row lock (`lock`): the
+   * kernel resolved tenancy and role without one, and a write and the scheduler's claim of the
+   * same reminder must serialise on the row, deciding on what the claim left.
    */
-  private async load(
-    em: EntityManager,
-    principal: Principal,
-    reminderId: string,
-    minRole: Role,
-    lock: boolean,
-  ): Promise<ReminderRow> {
-    if (principal.type === 'system') throw CommonProblems.forbidden();
-    const [row] = (await em.query(
-      `SELECT ${REMINDER_COLUMNS}, ${memberRoleSql('r.workspace_id', '$2')} AS "callerRole"
-         FROM reminders r WHERE r.id = $1 ${lock ? 'FOR UPDATE OF r' : ''}`,
-      [reminderId, principal.userId],
-    )) as (ReminderRow & { callerRole: Role | null })[];
+  private async row(s: Scope | WorkspaceScope, id: string, lock: boolean): Promise<ReminderRow> {
+    const [row] = await s.query<ReminderRow>(
+      `SELECT ${REMINDER_COLUMNS} FROM reminders t WHERE t.workspace_id = $1 AND t.id = $2
+        ${lock ? 'FOR UPDATE OF t' : ''}`,
+      [s.workspaceId, id],
+    );
     if (!row) throw CommonProblems.notFound(REMINDER_NOT_FOUND);
-    this.access.authorize(principal, row.workspaceId, row.callerRole, minRole, REMINDER_NOT_FOUND);
-    const { callerRole: _role, ...reminder } = row;
-    return reminder;
-  }
-
-  private page<R, T>(
-    binding: string,
-    rows: R[],
-    limit: number,
-    key: (row: R) => (string | null)[],
-    map: (row: R) => T,
-  ): Page<T> {
-    const hasMore = rows.length > limit;
-    const kept = hasMore ? rows.slice(0, limit) : rows;
-    const last = kept[kept.length - 1];
-    return {
-      data: kept.map(map),
-      nextCursor: hasMore && last ? this.cursors.encode(key(last), binding) : null,
-    };
+    return row;
   }
 }
 
