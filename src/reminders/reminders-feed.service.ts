@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import ical, { ICalAlarmType } from 'ical-generator';
 import { CommonProblems } from '../common/problem.js';
+import { Clock } from '../kernel/index.js';
 import { API_TOKEN_PREFIX, ApiTokensService } from '../identity/api-tokens.service.js';
 import { compileSchedule, nextOccurrences, PREVIEW_COUNT } from './recurrence.js';
 import { scheduleOf } from './reminder-schedule.js';
@@ -21,7 +22,14 @@ export class RemindersFeedService {
   constructor(
     private readonly reminders: RemindersService,
     private readonly tokens: ApiTokensService,
+    private readonly clock: Clock,
   ) {}
+
+  /** The caller's feed: authenticates the API token, then renders as of now. */
+  async feed(authorization: string | undefined, queryToken: string | undefined): Promise<string> {
+    const userId = await this.authenticate(authorization, queryToken);
+    return this.render(userId, this.clock.now());
+  }
 
   async authenticate(
     authorization: string | undefined,

@@ -1,31 +1,9 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  Headers,
-  HttpCode,
-  HttpStatus,
-  Patch,
-  Post,
-  Query,
-  StreamableFile,
-} from '@nestjs/common';
-import {
-  ApiCreatedResponse,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiProduces,
-  ApiQuery,
-  ApiTags,
-} from '@nestjs/swagger';
-import { CurrentPrincipal, Public } from '../common/auth.decorators.js';
+import { Body, Controller, Headers, HttpStatus, Query, StreamableFile } from '@nestjs/common';
+import { ApiOkResponse, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { IfMatch } from '../common/etag.js';
-import { ApiAuth, ApiIdempotencyKey, ApiIfMatch, ApiProblems } from '../common/openapi.js';
-import { ApiPage, PageQueryDto, type Page } from '../common/pagination.js';
+import { PageQueryDto, type Page } from '../common/pagination.js';
 import { UuidParam } from '../common/params.js';
-import type { Principal } from '../common/request-context.js';
+import { CurrentActor, Route, type Actor } from '../kernel/index.js';
 import {
   CreateReminderDto,
   ListRemindersQueryDto,
@@ -39,7 +17,6 @@ import { RemindersFeedService } from './reminders-feed.service.js';
 import { RemindersService } from './reminders.service.js';
 
 @ApiTags('reminders')
-@ApiAuth()
 @Controller('v1')
 export class RemindersController {
   constructor(
@@ -47,143 +24,170 @@ export class RemindersController {
     private readonly feed: RemindersFeedService,
   ) {}
 
-  @Post('workspaces/:workspaceId/reminders')
-  @ApiOperation({
+  @Route({
+    method: 'POST',
+    path: 'workspaces/:workspaceId/reminders',
     summary: 'Create a reminder (members)',
     description:
       'Exactly one schedule: `remindAt` (future instant), `rrule` with `dtstart` (local wall time in `timeZone`) or `cron` (5 fields, in `timeZone`). Wall-clock rules keep their local time across DST; a time in a spring-forward gap fires shifted forward by the gap length, a time in a fall-back fold fires once at its first instance. Rules firing more often than once a minute, unknown zones and rules with no future occurrence are 422.',
+    role: 'member',
+    success: { status: HttpStatus.CREATED, type: ReminderResponseDto },
+    problems: [400, 403, 404, 409, 422],
   })
-  @ApiIdempotencyKey()
-  @ApiCreatedResponse({ type: ReminderResponseDto })
-  @ApiProblems(400, 403, 404, 409, 422)
   create(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('workspaceId') workspaceId: string,
     @Body() dto: CreateReminderDto,
   ): Promise<ReminderResponseDto> {
-    return this.reminders.create(p, workspaceId, dto);
+    return this.reminders.create(actor, workspaceId, dto);
   }
 
-  @Get('workspaces/:workspaceId/reminders')
-  @ApiOperation({ summary: 'List reminders, soonest next occurrence first (none last)' })
-  @ApiPage(ReminderResponseDto)
-  @ApiProblems(400, 404, 422)
+  @Route({
+    method: 'GET',
+    path: 'workspaces/:workspaceId/reminders',
+    summary: 'List reminders, soonest next occurrence first (none last)',
+    role: 'viewer',
+    success: { type: ReminderResponseDto },
+    page: true,
+    problems: [400, 404, 422],
+  })
   list(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('workspaceId') workspaceId: string,
     @Query() query: ListRemindersQueryDto,
   ): Promise<Page<ReminderResponseDto>> {
-    return this.reminders.list(p, workspaceId, query);
+    return this.reminders.list(actor, workspaceId, query);
   }
 
-  @Get('reminders/:reminderId')
-  @ApiOperation({ summary: 'Get a reminder with its next 5 occurrences' })
-  @ApiOkResponse({ type: ReminderResponseDto })
-  @ApiProblems(400, 404)
+  @Route({
+    method: 'GET',
+    path: 'reminders/:reminderId',
+    summary: 'Get a reminder with its next 5 occurrences',
+    role: 'viewer',
+    success: { type: ReminderResponseDto },
+    problems: [400, 404],
+  })
   get(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('reminderId') id: string,
   ): Promise<ReminderResponseDto> {
-    return this.reminders.get(p, id);
+    return this.reminders.get(actor, id);
   }
 
-  @Patch('reminders/:reminderId')
-  @ApiOperation({
+  @Route({
+    method: 'PATCH',
+    path: 'reminders/:reminderId',
     summary: 'Update a reminder (members)',
     description: 'A new schedule recomputes the next occurrence in the same transaction.',
+    role: 'member',
+    success: { type: ReminderResponseDto },
+    problems: [400, 403, 404, 409, 412, 422],
+    ifMatch: true,
   })
-  @ApiIdempotencyKey()
-  @ApiIfMatch()
-  @ApiOkResponse({ type: ReminderResponseDto })
-  @ApiProblems(400, 403, 404, 409, 412, 422)
   update(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('reminderId') id: string,
     @Body() dto: UpdateReminderDto,
     @IfMatch() ifMatch?: number,
   ): Promise<ReminderResponseDto> {
-    return this.reminders.update(p, id, dto, ifMatch);
+    return this.reminders.update(actor, id, dto, ifMatch);
   }
 
-  @Delete('reminders/:reminderId')
-  @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ summary: 'Cancel a reminder (members); its history stays' })
-  @ApiIfMatch()
-  @ApiNoContentResponse()
-  @ApiProblems(400, 403, 404, 409, 412)
-  async cancel(
-    @CurrentPrincipal() p: Principal,
+  @Route({
+    method: 'DELETE',
+    path: 'reminders/:reminderId',
+    summary: 'Cancel a reminder (members); its history stays',
+    role: 'member',
+    success: { status: HttpStatus.NO_CONTENT },
+    problems: [400, 403, 404, 409, 412],
+    ifMatch: true,
+  })
+  cancel(
+    @CurrentActor() actor: Actor,
     @UuidParam('reminderId') id: string,
     @IfMatch() ifMatch?: number,
   ): Promise<void> {
-    await this.reminders.cancel(p, id, ifMatch);
+    return this.reminders.cancel(actor, id, ifMatch);
   }
 
-  @Post('reminders/:reminderId/snooze')
-  @HttpCode(HttpStatus.OK)
-  @ApiOperation({
+  @Route({
+    method: 'POST',
+    path: 'reminders/:reminderId/snooze',
     summary: 'Snooze the pending (or last fired, unacknowledged) occurrence until `until`',
     description: "The rule's later occurrences are unchanged.",
+    role: 'member',
+    success: { status: HttpStatus.OK, type: ReminderResponseDto },
+    problems: [400, 403, 404, 409, 412, 422],
+    ifMatch: true,
   })
-  @ApiIdempotencyKey()
-  @ApiIfMatch()
-  @ApiOkResponse({ type: ReminderResponseDto })
-  @ApiProblems(400, 403, 404, 409, 412, 422)
   snooze(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('reminderId') id: string,
     @Body() dto: SnoozeReminderDto,
     @IfMatch() ifMatch?: number,
   ): Promise<ReminderResponseDto> {
-    return this.reminders.snooze(p, id, dto.until, ifMatch);
+    return this.reminders.snooze(actor, id, dto.until, ifMatch);
   }
 
-  @Post('reminders/:reminderId/ack')
-  @HttpCode(HttpStatus.OK)
-  @ApiOperation({
+  @Route({
+    method: 'POST',
+    path: 'reminders/:reminderId/ack',
     summary: 'Acknowledge the last fired occurrence (a one-off reminder is then done)',
+    role: 'member',
+    success: { status: HttpStatus.OK, type: ReminderResponseDto },
+    problems: [400, 403, 404, 409, 412],
+    ifMatch: true,
   })
-  @ApiIdempotencyKey()
-  @ApiIfMatch()
-  @ApiOkResponse({ type: ReminderResponseDto })
-  @ApiProblems(400, 403, 404, 409, 412)
   acknowledge(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('reminderId') id: string,
     @IfMatch() ifMatch?: number,
   ): Promise<ReminderResponseDto> {
-    return this.reminders.acknowledge(p, id, ifMatch);
+    return this.reminders.acknowledge(actor, id, ifMatch);
   }
 
-  @Get('reminders/:reminderId/occurrences')
-  @ApiOperation({ summary: 'Occurrence history, newest first' })
-  @ApiPage(OccurrenceResponseDto)
-  @ApiProblems(400, 404, 422)
+  @Route({
+    method: 'GET',
+    path: 'reminders/:reminderId/occurrences',
+    summary: 'Occurrence history, newest first',
+    role: 'viewer',
+    success: { type: OccurrenceResponseDto },
+    page: true,
+    problems: [400, 404, 422],
+  })
   occurrences(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('reminderId') id: string,
     @Query() page: PageQueryDto,
   ): Promise<Page<OccurrenceResponseDto>> {
-    return this.reminders.occurrences(p, id, page);
+    return this.reminders.occurrences(actor, id, page);
   }
 
-  @Get('me/reminders/upcoming')
-  @ApiOperation({ summary: 'My upcoming reminders across my workspaces, soonest first' })
-  @ApiPage(UpcomingReminderDto)
-  @ApiProblems(400, 422)
+  @Route({
+    method: 'GET',
+    path: 'me/reminders/upcoming',
+    summary: 'My upcoming reminders across my workspaces, soonest first',
+    success: { type: UpcomingReminderDto },
+    page: true,
+    problems: [400, 422],
+  })
   upcoming(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @Query() page: PageQueryDto,
   ): Promise<Page<UpcomingReminderDto>> {
-    return this.reminders.upcoming(p, page);
+    return this.reminders.upcoming(actor, page);
   }
 
-  @Get('me/reminders.ics')
-  @Public()
-  @ApiOperation({
+  // Written above @Route, so applied after it: its text/calendar 200 replaces the generic one.
+  @ApiOkResponse({ content: { 'text/calendar': { schema: { type: 'string' } } } })
+  @Route({
+    method: 'GET',
+    path: 'me/reminders.ics',
     summary: 'My active reminders as an iCalendar feed',
     description:
       'Authenticated by an API token: `Authorization: Bearer wd_...` or `?token=wd_...`.',
+    public: true,
+    problems: [401],
   })
   @ApiQuery({
     name: 'token',
@@ -191,14 +195,11 @@ export class RemindersController {
     description: 'API token, for clients that cannot send headers.',
   })
   @ApiProduces('text/calendar')
-  @ApiOkResponse({ content: { 'text/calendar': { schema: { type: 'string' } } } })
-  @ApiProblems(401)
   async ics(
     @Headers('authorization') authorization: string | undefined,
     @Query('token') token: string | undefined,
   ): Promise<StreamableFile> {
-    const userId = await this.feed.authenticate(authorization, token);
-    const body = await this.feed.render(userId, new Date());
+    const body = await this.feed.feed(authorization, token);
     return new StreamableFile(Buffer.from(body, 'utf8'), {
       type: 'text/calendar; charset=utf-8',
       disposition: 'inline; filename="reminders.ics"',
