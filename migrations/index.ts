@@ -4,6 +4,7 @@ import { AuditLog1795325331788 } from './1795325331788-AuditLog.js';
 import { NotesSchema1795328291341 } from './1795328291341-NotesSchema.js';
 import { RemindersSchema1795986091722 } from './1795986091722-RemindersSchema.js';
 import { DashboardFlow1795986346926 } from './1795986346926-DashboardFlow.js';
+import { ConnectorsSchema1795987160057 } from './1795987160057-ConnectorsSchema.js';
 
 /**
  * Every migration, in order. `npm run migration:generate -- Name` writes a new file and adds it
@@ -16,4 +17,5 @@ export const migrations: Function[] = [
   NotesSchema1795328291341,
   RemindersSchema1795986091722,
   DashboardFlow1795986346926,
+  ConnectorsSchema1795987160057,
 ];
