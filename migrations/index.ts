@@ -2,6 +2,7 @@ import { InitialSchema1795324499983 } from './1795324499983-InitialSchema.js';
 import { BoardSchema1795325154684 } from './1795325154684-BoardSchema.js';
 import { AuditLog1795325331788 } from './1795325331788-AuditLog.js';
 import { NotesSchema1795328291341 } from './1795328291341-NotesSchema.js';
+import { RemindersSchema1795986091722 } from './1795986091722-RemindersSchema.js';
 import { DashboardFlow1795986346926 } from './1795986346926-DashboardFlow.js';
 import { ConnectorsSchema1795987160057 } from './1795987160057-ConnectorsSchema.js';
 import { CardsBySystemActors1795990015621 } from './1795990015621-CardsBySystemActors.js';
@@ -15,6 +16,7 @@ export const migrations: Function[] = [
   BoardSchema1795325154684,
   AuditLog1795325331788,
   NotesSchema1795328291341,
+  RemindersSchema1795986091722,
   DashboardFlow1795986346926,
   ConnectorsSchema1795987160057,
   CardsBySystemActors1795990015621,

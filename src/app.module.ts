@@ -34,6 +34,7 @@ import { AuthGuard } from './identity/auth.guard.js';
 import { IdentityModule } from './identity/identity.module.js';
 import { KernelModule } from './kernel/kernel.module.js';
 import { NotesModule } from './notes/notes.module.js';
+import { RemindersModule } from './reminders/reminders.module.js';
 import { OpsModule } from './ops/ops.module.js';
 import { Tracing } from './tracing/tracing.js';
 
@@ -110,6 +111,7 @@ export const REDACTED_LOG_PATHS = [
     AuditLogModule,
     BoardModule,
     NotesModule,
+    RemindersModule,
     DashboardModule,
     ConnectorModule,
   ],

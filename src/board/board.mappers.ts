@@ -55,6 +55,7 @@ const cardResponseFields = (c: Omit<CardRow, 'description' | 'checklist'>) => ({
 
 export const toCardResponse = (c: CardRow): CardResponseDto => ({
   ...cardResponseFields(c),
+  remindBefore: c.remindBefore,
   description: c.description,
   checklist: c.checklist.map((item) => ({ text: item.text, done: item.done })),
 });

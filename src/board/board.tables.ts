@@ -54,6 +54,7 @@ export const CARD_FIELDS = [
   'description',
   'dueAt',
   'checklist',
+  'remindBefore',
   'archivedAt',
   'columnEnteredAt',
   'doneFirstAt',

@@ -35,7 +35,7 @@ const TIMESTAMPS = [
 ] as const satisfies ReadonlyArray<(typeof CARD_FIELDS)[number]>;
 type Timestamp = (typeof TIMESTAMPS)[number];
 /** A list item has a summary of these instead. */
-const DETAILS = ['description', 'checklist'] as const;
+const DETAILS = ['description', 'checklist', 'remindBefore'] as const;
 
 /**
  * A card of a list page (no description or checklist, their summary instead). Its timestamps
@@ -110,7 +110,15 @@ export async function moveCardRow(
 
 export type NewCard = Pick<
   CardRow,
-  'id' | 'boardId' | 'columnId' | 'position' | 'title' | 'description' | 'dueAt' | 'checklist'
+  | 'id'
+  | 'boardId'
+  | 'columnId'
+  | 'position'
+  | 'title'
+  | 'description'
+  | 'dueAt'
+  | 'checklist'
+  | 'remindBefore'
 > & {
   createdBy: string | null;
   /** Created in the done column: it entered "done" now. */
@@ -124,9 +132,10 @@ export async function insertCard(
 ): Promise<Omit<CardRow, 'labelIds' | 'assigneeIds'>> {
   const [row] = await s.query<Omit<CardRow, 'labelIds' | 'assigneeIds'>>(
     `INSERT INTO cards AS t (id, workspace_id, board_id, column_id, position, title, description,
-                             due_at, checklist, created_by, done_first_at, done_last_at)
+                             due_at, checklist, created_by, done_first_at, done_last_at,
+                             remind_before)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10,
-             CASE WHEN $11 THEN now() END, CASE WHEN $11 THEN now() END)
+             CASE WHEN $11 THEN now() END, CASE WHEN $11 THEN now() END, $12::jsonb)
      RETURNING ${selectList('t', CARD_FIELDS)}`,
     [
       card.id,
@@ -140,6 +149,7 @@ export async function insertCard(
       JSON.stringify(card.checklist),
       card.createdBy,
       card.done,
+      JSON.stringify(card.remindBefore),
     ],
   );
   return row;

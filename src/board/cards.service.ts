@@ -62,10 +62,19 @@ const CARD_EVENT_FIELDS = [
   'labelIds',
   'assigneeIds',
   'dueAt',
+  'remindBefore',
   'checklist',
   'archivedAt',
 ];
-const EDITABLE_FIELDS = ['title', 'description', 'labelIds', 'assigneeIds', 'dueAt', 'checklist'];
+const EDITABLE_FIELDS = [
+  'title',
+  'description',
+  'labelIds',
+  'assigneeIds',
+  'dueAt',
+  'remindBefore',
+  'checklist',
+];
 
 interface PlacementRequest {
   afterCardId?: string;
@@ -115,6 +124,7 @@ export class CardsService {
         title: dto.title,
         description: dto.description ?? '',
         dueAt: dto.dueAt ? new Date(dto.dueAt) : null,
+        remindBefore: dto.remindBefore ?? [],
         checklist: checklistOf(dto.checklist) ?? [],
         createdBy: s.userId,
         done: column.isDone,
@@ -174,9 +184,19 @@ export class CardsService {
         assigneeIds: dto.assigneeIds ? sortedIds(dto.assigneeIds) : card.assigneeIds,
         dueAt:
           dto.dueAt === undefined ? card.dueAt : dto.dueAt === null ? null : new Date(dto.dueAt),
+        remindBefore: dto.remindBefore ?? card.remindBefore,
         checklist: checklistOf(dto.checklist) ?? card.checklist,
       };
       const changes = diffChanges(card, next, EDITABLE_FIELDS);
+      // The reminders module follows due dates from these events: when either field changes,
+      // the event carries both (the unchanged one with from = to).
+      if (changes.dueAt || changes.remindBefore) {
+        changes.dueAt = {
+          from: card.dueAt?.toISOString() ?? null,
+          to: next.dueAt?.toISOString() ?? null,
+        };
+        changes.remindBefore = { from: card.remindBefore, to: next.remindBefore };
+      }
       if (Object.keys(changes).length === 0) {
         checkIfMatch(card.version, ifMatch);
         return toCardResponse(card);
@@ -192,6 +212,7 @@ export class CardsService {
         title: next.title,
         description: next.description,
         dueAt: next.dueAt,
+        remindBefore: next.remindBefore,
         checklist: next.checklist,
       });
       await this.writeSets(

@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { Matches, ValidateBy, ValidateIf, type ValidationOptions } from 'class-validator';
+import { isIsoDuration, isValidTimeZone } from './time-zone.js';
 
 /**
  * The field may be absent, but when present it is validated, null included (`@IsOptional`
@@ -81,4 +82,32 @@ export function sentFields<T extends object>(dto: T): Partial<T> {
   return Object.fromEntries(
     Object.entries(dto).filter(([, value]) => value !== undefined),
   ) as Partial<T>;
+}
+
+/** An IANA time-zone name this runtime knows (`Europe/Berlin`, `UTC`); offsets are refused. */
+export function IsTimeZone(options?: ValidationOptions) {
+  return ValidateBy(
+    {
+      name: 'isTimeZone',
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && isValidTimeZone(value),
+        defaultMessage: () => 'must be a known IANA time-zone name such as Europe/Berlin',
+      },
+    },
+    options,
+  );
+}
+
+/** An ISO 8601 duration (`PT1H`, `P1D`, `P1W`), not negative. */
+export function IsIsoDuration(options?: ValidationOptions) {
+  return ValidateBy(
+    {
+      name: 'isIsoDuration',
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && isIsoDuration(value),
+        defaultMessage: () => 'must be an ISO 8601 duration such as PT1H or P1D',
+      },
+    },
+    options,
+  );
 }

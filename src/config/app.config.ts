@@ -56,6 +56,15 @@ export const authConfig = registerAs('auth', () => {
   };
 });
 
+export const remindersConfig = registerAs('reminders', () => {
+  const env = validateEnv(process.env);
+  return {
+    pollIntervalMs: env.REMINDER_POLL_INTERVAL_MS,
+    batchSize: env.REMINDER_BATCH_SIZE,
+    lateAfterMs: env.REMINDER_LATE_AFTER_SECONDS * 1000,
+  };
+});
+
 export const connectorConfig = registerAs('connector', () => {
   const env = validateEnv(process.env);
   const hours = 3_600_000;
@@ -78,6 +87,7 @@ export const connectorConfig = registerAs('connector', () => {
 
 export type ConnectorConfig = ConfigType<typeof connectorConfig>;
 export type AppConfig = ConfigType<typeof appConfig>;
+export type RemindersConfig = ConfigType<typeof remindersConfig>;
 export type DatabaseConfig = ConfigType<typeof databaseConfig>;
 export type RateLimitConfig = ConfigType<typeof rateLimitConfig>;
 export type AuthConfig = ConfigType<typeof authConfig>;

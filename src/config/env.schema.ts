@@ -96,6 +96,12 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) IDEMPOTENCY_TTL_HOURS = 24;
   /** Seconds a SIGTERM drain may take before the process exits anyway. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) SHUTDOWN_TIMEOUT_SECONDS = 10;
+  /** How often each instance's reminder scheduler looks for due reminders (re-polls at once while batches are full). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(60_000) REMINDER_POLL_INTERVAL_MS = 500;
+  /** Reminders claimed and fired per claim transaction. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(5000) REMINDER_BATCH_SIZE = 500;
+  /** An occurrence that fires more than this many seconds after its time is marked `late`. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) REMINDER_LATE_AFTER_SECONDS = 60;
   /** How often an idle outbox consumer polls for committed events (backs off to 4x). */
   @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(60000) OUTBOX_POLL_INTERVAL_MS = 250;
   /** Whether this instance runs background work (consumers, schedulers, deliveries). */

@@ -31,6 +31,7 @@ export const toWorkspaceResponse = (w: WorkspaceEntity, role: Role): WorkspaceRe
   name: w.name,
   role,
   searchLanguage: w.searchLanguage,
+  timeZone: w.timeZone,
   version: w.version,
   createdAt: w.createdAt.toISOString(),
   updatedAt: w.updatedAt.toISOString(),

@@ -52,6 +52,6 @@ import { WorkspacesService } from './workspaces.service.js';
     AuthGuard,
     UserPresence,
   ],
-  exports: [WorkspaceAccess, AuthGuard],
+  exports: [WorkspaceAccess, AuthGuard, ApiTokensService],
 })
 export class IdentityModule {}

@@ -2,6 +2,7 @@ import { Column, Entity, ForeignKey } from 'typeorm';
 import { VersionedEntity } from '../database/base.entity.js';
 
 export const DEFAULT_SEARCH_LANGUAGE = 'simple';
+export const DEFAULT_TIME_ZONE = 'UTC';
 
 @Entity('workspaces')
 export class WorkspaceEntity extends VersionedEntity {
@@ -20,6 +21,10 @@ export class WorkspaceEntity extends VersionedEntity {
     default: DEFAULT_SEARCH_LANGUAGE,
   })
   searchLanguage: string;
+
+  /** IANA zone that reminders of this workspace default to. */
+  @Column({ name: 'time_zone', type: 'varchar', length: 64, default: DEFAULT_TIME_ZONE })
+  timeZone: string;
 
   /**
    * Deleting a workspace hides it (and all it holds) for good but keeps its rows, because its

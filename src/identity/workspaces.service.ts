@@ -90,7 +90,7 @@ export class WorkspacesService {
     return this.tx.run(async (em) => {
       const grant = await this.access.require(principal, workspaceId, 'admin');
       const before = await em.findOneByOrFail(WorkspaceEntity, { id: workspaceId });
-      const changes = diffChanges(before, { ...before, ...dto }, ['name']);
+      const changes = diffChanges(before, { ...before, ...dto }, ['name', 'timeZone']);
       if (Object.keys(changes).length === 0) {
         checkIfMatch(before.version, ifMatch);
         return toWorkspaceResponse(before, grant.role);

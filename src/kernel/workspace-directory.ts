@@ -43,6 +43,14 @@ export class WorkspaceDirectory {
     )) as Array<{ workspaceId: string; role: Role }>;
   }
 
+  /** The workspace's IANA time zone (what reminders default to); `UTC` when unknown. */
+  async timeZone(workspaceId: string): Promise<string> {
+    const [row] = (await this.tx.manager.query('SELECT time_zone FROM workspaces WHERE id = $1', [
+      workspaceId,
+    ])) as Array<{ time_zone: string }>;
+    return row?.time_zone ?? 'UTC';
+  }
+
   /** The workspace's text-search configuration (e.g. `simple`, `english`). */
   async searchLanguage(workspaceId: string): Promise<string> {
     const [row] = (await this.tx.manager.query(

@@ -4,6 +4,7 @@ import { AuditModule } from '../audit/audit.module.js';
 import { BoardModule } from '../board/board.module.js';
 import { IdentityModule } from '../identity/identity.module.js';
 import { NoteCardLinkEntity } from './note-card-link.entity.js';
+import { NoteDirectory } from './note-directory.service.js';
 import { NoteLinksController } from './note-links.controller.js';
 import { NoteLinksService } from './note-links.service.js';
 import { NoteRevisionEntity } from './note-revision.entity.js';
@@ -23,7 +24,7 @@ import { NotesService } from './notes.service.js';
     BoardModule,
   ],
   controllers: [NotesController, NoteRevisionsController, NoteLinksController],
-  providers: [NotesService, NoteRevisionsService, NoteLinksService, NotesQueries],
-  exports: [NotesService],
+  providers: [NotesService, NoteRevisionsService, NoteLinksService, NotesQueries, NoteDirectory],
+  exports: [NotesService, NoteDirectory],
 })
 export class NotesModule {}

@@ -14,7 +14,11 @@ import {
 } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.js';
 import { RequiredText, Trim } from '../../common/validation.js';
-import { CARD_DESCRIPTION_MAX_BYTES, CARD_TITLE_MAX } from '../entities/card.entity.js';
+import {
+  CARD_DESCRIPTION_MAX_BYTES,
+  CARD_TITLE_MAX,
+  REMIND_BEFORE_MAX,
+} from '../entities/card.entity.js';
 import {
   Absent,
   LowerCaseIds,
@@ -22,6 +26,7 @@ import {
   MaxUtf8Bytes,
   Nullable,
   QueryBoolean,
+  IsIsoDuration,
 } from '../../common/validators.js';
 
 export const MAX_LABELS_PER_CARD = 20;
@@ -138,6 +143,20 @@ export class CreateCardDto extends PlacementFields {
   @IsInstant()
   dueAt?: string | null;
 
+  @ApiPropertyOptional({
+    type: [String],
+    maxItems: REMIND_BEFORE_MAX,
+    example: ['PT1H', 'P1D'],
+    description:
+      'ISO 8601 durations before `dueAt` at which reminders fire (kept in step with the card by the reminders module).',
+  })
+  @Absent()
+  @IsArray()
+  @ArrayMaxSize(REMIND_BEFORE_MAX)
+  @ArrayUnique()
+  @IsIsoDuration({ each: true })
+  remindBefore?: string[];
+
   @ApiPropertyOptional({ type: [ChecklistItemDto] })
   @Absent()
   @IsArray()
@@ -184,6 +203,20 @@ export class UpdateCardDto {
   @IsString()
   @IsInstant()
   dueAt?: string | null;
+
+  @ApiPropertyOptional({
+    type: [String],
+    maxItems: REMIND_BEFORE_MAX,
+    example: ['PT1H', 'P1D'],
+    description:
+      'ISO 8601 durations before `dueAt` at which reminders fire (kept in step with the card by the reminders module).',
+  })
+  @Absent()
+  @IsArray()
+  @ArrayMaxSize(REMIND_BEFORE_MAX)
+  @ArrayUnique()
+  @IsIsoDuration({ each: true })
+  remindBefore?: string[];
 
   @ApiPropertyOptional({ type: [ChecklistItemDto], description: 'Replaces the checklist.' })
   @Absent()
@@ -292,6 +325,8 @@ class CardFieldsDto {
 
 export class CardResponseDto extends CardFieldsDto {
   @ApiProperty({ description: 'Markdown.' }) description: string;
+  @ApiProperty({ type: [String], description: 'ISO 8601 durations before `dueAt`.' })
+  remindBefore: string[];
   @ApiProperty({ type: [ChecklistItemResponseDto] }) checklist: ChecklistItemResponseDto[];
 }
 

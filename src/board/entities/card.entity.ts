@@ -3,6 +3,8 @@ import { VersionedEntity } from '../../database/base.entity.js';
 import { ORDER_KEY_COLLATION, ORDER_KEY_MAX_STORED } from '../ordering.js';
 
 export const CARD_TITLE_MAX = 500;
+/** At most this many `remindBefore` offsets per card. */
+export const REMIND_BEFORE_MAX = 5;
 /** 100 KB of UTF-8, checked on bytes (the API and a CHECK constraint agree). */
 export const CARD_DESCRIPTION_MAX_BYTES = 102_400;
 
@@ -74,6 +76,10 @@ export class CardEntity extends VersionedEntity {
 
   @Column({ type: 'jsonb', default: () => `'[]'` })
   checklist: ChecklistItem[];
+
+  /** ISO 8601 durations before `due_at` at which the reminders module reminds (at most 5). */
+  @Column({ type: 'jsonb', default: () => `'[]'` })
+  remindBefore: string[];
 
   @Column({ type: 'timestamptz', nullable: true })
   archivedAt: Date | null;

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, MaxLength } from 'class-validator';
 import { RequiredText } from '../../common/validation.js';
-import { Absent } from '../../common/validators.js';
+import { Absent, IsTimeZone } from '../../common/validators.js';
 import { ROLES, type Role } from '../membership.entity.js';
 
 export class CreateWorkspaceDto {
@@ -15,6 +15,14 @@ export class UpdateWorkspaceDto {
   @Absent()
   @RequiredText(200)
   name?: string;
+
+  @ApiPropertyOptional({
+    description: 'IANA time zone reminders default to.',
+    example: 'Europe/Berlin',
+  })
+  @Absent()
+  @IsTimeZone()
+  timeZone?: string;
 }
 
 export class WorkspaceResponseDto {
@@ -23,6 +31,8 @@ export class WorkspaceResponseDto {
   @ApiProperty({ enum: ROLES, description: 'Your role in this workspace.' }) role: Role;
   @ApiProperty({ description: 'Text-search configuration used for notes.', example: 'simple' })
   searchLanguage: string;
+  @ApiProperty({ description: 'IANA time zone reminders default to.', example: 'UTC' })
+  timeZone: string;
   @ApiProperty() version: number;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
