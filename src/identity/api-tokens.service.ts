@@ -1,18 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { IsNull } from 'typeorm';
-import { AuditService } from '../audit/audit.service.js';
-import {
-  CursorCodec,
-  paginate,
-  type KeysetKey,
-  type Page,
-  type PageRequest,
-} from '../common/pagination.js';
+import type { Page, PageRequest } from '../common/pagination.js';
 import { CommonProblems } from '../common/problem.js';
 import type { Principal } from '../common/request-context.js';
 import { TransactionHost } from '../database/transaction-host.js';
 import { newId } from '../database/uuid.js';
+import { AccountLog } from '../kernel/account-log.js';
+import { defineKeyset } from '../kernel/keyset.js';
 import { ApiTokenEntity } from './api-token.entity.js';
 import { sha256 } from './auth.service.js';
 import type {
@@ -20,6 +15,7 @@ import type {
   CreateApiTokenDto,
   CreatedApiTokenResponseDto,
 } from './dto/api-token.dto.js';
+import { TokenEvents } from './identity.events.js';
 import { toApiTokenResponse } from './identity.mappers.js';
 
 export const API_TOKEN_PREFIX = 'wd_';
@@ -28,17 +24,23 @@ const SHOWN_PREFIX_LENGTH = 8;
 /** last_used_at is written at most this often per token, not on every request. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-const TOKEN_KEYS: KeysetKey<ApiTokenEntity>[] = [
-  { column: 't.id', direction: 'DESC', value: (t) => t.id },
-];
+type TokenRow = Omit<ApiTokenEntity, 'tokenHash' | 'userId' | 'updatedAt'>;
+
+const TOKEN_COLUMNS = `t.id, t.name, t.token_prefix AS "tokenPrefix", t.scopes,
+  t.created_at AS "createdAt", t.expires_at AS "expiresAt", t.last_used_at AS "lastUsedAt",
+  t.revoked_at AS "revokedAt"`;
+
+/** Newest first; `(user_id, id)` is the index that serves it. */
+const TokenList = defineKeyset<TokenRow>('identity.api_tokens', [
+  { column: 't.id', direction: 'DESC', value: (t) => t.id, type: 'uuid' },
+]);
 
 /** Personal API tokens: shown once, stored as SHA-256, scoped, revocable. */
 @Injectable()
 export class ApiTokensService {
   constructor(
     private readonly tx: TransactionHost,
-    private readonly audit: AuditService,
-    private readonly cursors: CursorCodec,
+    private readonly accounts: AccountLog,
   ) {}
 
   async create(userId: string, dto: CreateApiTokenDto): Promise<CreatedApiTokenResponseDto> {
@@ -61,23 +63,25 @@ export class ApiTokensService {
         expiresAt,
       });
       const saved = await em.findOneByOrFail(ApiTokenEntity, { id });
-      await this.audit.record(em, {
-        workspaceId: null,
-        userId,
-        action: 'token.created',
-        entityType: 'api_token',
-        entityId: id,
-        changes: { name: { from: null, to: dto.name }, scopes: { from: null, to: dto.scopes } },
+      await this.accounts.record(em, userId, TokenEvents.created, id, {
+        name: { from: null, to: dto.name },
+        scopes: { from: null, to: dto.scopes },
       });
       return { ...toApiTokenResponse(saved), token };
     });
   }
 
-  list(userId: string, page: PageRequest): Promise<Page<ApiTokenResponseDto>> {
-    const qb = this.tx.manager
-      .createQueryBuilder(ApiTokenEntity, 't')
-      .where('t.user_id = :userId', { userId });
-    return paginate(qb, page, TOKEN_KEYS, this.cursors, toApiTokenResponse);
+  async list(userId: string, page: PageRequest): Promise<Page<ApiTokenResponseDto>> {
+    const limit = TokenList.limit(page.limit);
+    const params: unknown[] = [userId];
+    const after = TokenList.after(page.cursor, params);
+    const rows = (await this.tx.manager.query(
+      `SELECT ${TOKEN_COLUMNS} FROM api_tokens t
+        WHERE t.user_id = $1 AND ${after}
+        ORDER BY ${TokenList.orderBy} LIMIT ${limit + 1}`,
+      params,
+    )) as TokenRow[];
+    return TokenList.page(rows, limit, toApiTokenResponse);
   }
 
   async revoke(userId: string, tokenId: string): Promise<void> {
@@ -90,13 +94,8 @@ export class ApiTokensService {
         { id: tokenId, revokedAt: IsNull() },
         { revokedAt: new Date() },
       );
-      await this.audit.record(em, {
-        workspaceId: null,
-        userId,
-        action: 'token.revoked',
-        entityType: 'api_token',
-        entityId: tokenId,
-        changes: { revokedAt: { from: null, to: new Date().toISOString() } },
+      await this.accounts.record(em, userId, TokenEvents.revoked, tokenId, {
+        revokedAt: { from: null, to: new Date().toISOString() },
       });
     });
   }

@@ -2,7 +2,6 @@ import { createSecretKey } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AuditModule } from '../audit/audit.module.js';
 import { JWT_SECRET } from '../common/kernel-tokens.js';
 import { ApiTokenEntity } from './api-token.entity.js';
 import { ApiTokensController } from './api-tokens.controller.js';
@@ -39,7 +38,6 @@ import { WorkspacesService } from './workspaces.service.js';
         verifyOptions: { algorithms: ['HS256'] },
       }),
     }),
-    AuditModule,
   ],
   controllers: [AuthController, ApiTokensController, WorkspacesController],
   providers: [

@@ -6,6 +6,10 @@ import { IdentityProblems } from './identity.errors.js';
 import { roleRank, type Role } from './membership.entity.js';
 
 /**
+ * @deprecated Kept only while src/board still calls it on this branch; identity, notes and
+ * audit go through `WorkspaceUnitOfWork` (the kernel owns the membership SQL:
+ * `callerRoleSql`). Delete this file once the board's move onto the kernel has landed.
+ *
  * A scalar subquery: the role of user `userParam` in workspace `workspaceSql` (null when not a
  * member or the workspace is deleted), for loading a row and its access in one statement.
  * Qualify `workspaceSql` with the outer table's alias (`b.workspace_id`): unqualified, it would
@@ -23,6 +27,8 @@ export interface WorkspaceAccessGrant {
 }
 
 /**
+ * @deprecated Use `WorkspaceUnitOfWork.read/write` (see the top of this file).
+ *
  * The tenancy check every module calls before touching a workspace's data. Not a member (or a
  * deleted workspace) answers exactly like a missing resource: 404, never 403. A member whose
  * role is too low gets 403. An API token never exceeds its scope: admin-level operations need

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { AuditModule } from '../audit/audit.module.js';
 import { appConfig, type AppConfig } from '../config/app.config.js';
+import { AccountLog } from './account-log.js';
 import { Clock, SystemClock } from './clock.js';
 import { HttpClient, NodeHttpClient } from './http-client.js';
 import { KERNEL_OPTIONS, OutboxConsumerRunner, type KernelOptions } from './outbox-consumers.js';
@@ -30,6 +31,7 @@ import { WorkspaceDirectory } from './workspace-directory.js';
     WorkspaceUnitOfWork,
     WorkspaceDirectory,
     OutboxConsumerRunner,
+    AccountLog,
   ],
   exports: [
     Clock,
@@ -38,6 +40,7 @@ import { WorkspaceDirectory } from './workspace-directory.js';
     WorkspaceUnitOfWork,
     WorkspaceDirectory,
     OutboxConsumerRunner,
+    AccountLog,
     AuditModule,
   ],
 })

@@ -188,8 +188,7 @@ export class WorkspaceUnitOfWork {
         }
         buffer.push({
           workspaceId,
-          action: event.action,
-          entityType: event.entityType,
+          event,
           entityId,
           changes,
           actor,
