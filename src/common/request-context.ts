@@ -28,6 +28,8 @@ export interface RequestMeta {
   ip?: string;
   userAgent?: string;
   principal?: Principal;
+  /** The route template (`/v1/boards/:boardId/cards`), which list cursors are bound to. */
+  route?: string;
 }
 
 /**

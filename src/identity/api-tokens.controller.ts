@@ -21,7 +21,7 @@ export class ApiTokensController {
     path: 'me/tokens',
     summary: 'Create a personal API token (the token is shown only here)',
     description:
-      'Answers with a credential, so Idempotency-Key is ignored: it is never stored to be replayed.',
+      'Needs an access token (a signed-in user): an API token cannot create API tokens (403 `insufficient-scope`). Answers with a credential, so Idempotency-Key is ignored: it is never stored to be replayed.',
     success: { type: CreatedApiTokenResponseDto },
     problems: [400, 403, 422],
     idempotent: false,
@@ -30,7 +30,7 @@ export class ApiTokensController {
     @CurrentActor() actor: Actor,
     @Body() dto: CreateApiTokenDto,
   ): Promise<CreatedApiTokenResponseDto> {
-    return this.tokens.create(principalUserId(actor), dto);
+    return this.tokens.create(actor, dto);
   }
 
   @Route({

@@ -13,6 +13,7 @@ import { MembersService } from './members.service.js';
 import { MembershipEntity } from './membership.entity.js';
 import { RefreshTokenEntity } from './refresh-token.entity.js';
 import { UserEntity } from './user.entity.js';
+import { UserPresence } from './user-presence.js';
 import { WorkspaceAccess } from './workspace-access.service.js';
 import { WorkspaceEntity } from './workspace.entity.js';
 import { WorkspacesController } from './workspaces.controller.js';
@@ -47,6 +48,7 @@ import { WorkspacesService } from './workspaces.service.js';
     MembersService,
     WorkspaceAccess,
     AuthGuard,
+    UserPresence,
   ],
   exports: [WorkspaceAccess, AuthGuard],
 })
