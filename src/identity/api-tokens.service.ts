@@ -7,6 +7,7 @@ import type { Principal } from '../common/request-context.js';
 import { TransactionHost } from '../database/transaction-host.js';
 import { newId } from '../database/uuid.js';
 import { AccountLog } from '../kernel/account-log.js';
+import { Clock } from '../kernel/clock.js';
 import { defineKeyset } from '../kernel/keyset.js';
 import { ApiTokenEntity } from './api-token.entity.js';
 import { sha256 } from './auth.service.js';
@@ -59,6 +60,7 @@ export class ApiTokensService {
   constructor(
     private readonly tx: TransactionHost,
     private readonly accounts: AccountLog,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -73,7 +75,7 @@ export class ApiTokensService {
     }
     const userId = principal.userId;
     const expiresAt = dto.expiresAt ? new Date(dto.expiresAt) : null;
-    if (expiresAt && expiresAt.getTime() <= Date.now()) {
+    if (expiresAt && expiresAt.getTime() <= this.clock.nowMs()) {
       throw CommonProblems.validationFailed('expiresAt must be in the future', {
         errors: [{ field: 'expiresAt', message: 'must be in the future' }],
       });
@@ -117,13 +119,10 @@ export class ApiTokensService {
       const token = await em.findOneBy(ApiTokenEntity, { id: tokenId, userId });
       if (!token) throw CommonProblems.notFound('No such API token.');
       if (token.revokedAt) return;
-      await em.update(
-        ApiTokenEntity,
-        { id: tokenId, revokedAt: IsNull() },
-        { revokedAt: new Date() },
-      );
+      const revokedAt = this.clock.now();
+      await em.update(ApiTokenEntity, { id: tokenId, revokedAt: IsNull() }, { revokedAt });
       await this.accounts.record(em, userId, TokenEvents.revoked, tokenId, {
-        revokedAt: { from: null, to: new Date().toISOString() },
+        revokedAt: { from: null, to: revokedAt.toISOString() },
       });
     });
   }
@@ -132,7 +131,7 @@ export class ApiTokensService {
   async authenticate(token: string): Promise<Principal | null> {
     const hash = sha256(token);
     const refusedUntil = this.refused.get(hash);
-    if (refusedUntil !== undefined && refusedUntil > Date.now()) return null;
+    if (refusedUntil !== undefined && refusedUntil > this.clock.nowMs()) return null;
     const row = await this.tx.manager.findOne(ApiTokenEntity, {
       where: { tokenHash: hash },
       select: {
@@ -144,12 +143,13 @@ export class ApiTokensService {
         lastUsedAt: true,
       },
     });
-    if (!row || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= Date.now())) {
+    if (!row || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= this.clock.nowMs())) {
       this.remember(hash);
       return null;
     }
-    if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-      await this.tx.manager.update(ApiTokenEntity, { id: row.id }, { lastUsedAt: new Date() });
+    const now = this.clock.now();
+    if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+      await this.tx.manager.update(ApiTokenEntity, { id: row.id }, { lastUsedAt: now });
     }
     return { type: 'token', userId: row.userId, tokenId: row.id, scopes: row.scopes };
   }
@@ -160,6 +160,6 @@ export class ApiTokensService {
       const oldest = this.refused.keys().next().value;
       if (oldest !== undefined) this.refused.delete(oldest);
     }
-    this.refused.set(hash, Date.now() + REFUSED_TOKEN_TTL_MS);
+    this.refused.set(hash, this.clock.nowMs() + REFUSED_TOKEN_TTL_MS);
   }
 }

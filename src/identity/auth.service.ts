@@ -7,6 +7,7 @@ import { TransactionHost } from '../database/transaction-host.js';
 import { isUniqueViolation } from '../database/pg-errors.js';
 import { newId } from '../database/uuid.js';
 import { AccountLog } from '../kernel/account-log.js';
+import { Clock } from '../kernel/clock.js';
 import type { EventType } from '../kernel/events.js';
 import type {
   RegisterDto,
@@ -40,6 +41,7 @@ export class AuthService {
     private readonly tx: TransactionHost,
     private readonly jwt: JwtService,
     private readonly accounts: AccountLog,
+    private readonly clock: Clock,
   ) {}
 
   async register(dto: RegisterDto): Promise<RegisterResponseDto> {
@@ -114,7 +116,8 @@ export class AuthService {
     const tokenHash = sha256(refreshToken);
     const outcome = await this.tx.run(async (em) => {
       const current = await em.findOneBy(RefreshTokenEntity, { tokenHash });
-      if (!current || current.revokedAt || current.expiresAt.getTime() <= Date.now()) return null;
+      if (!current || current.revokedAt || current.expiresAt.getTime() <= this.clock.nowMs())
+        return null;
       const rotated = await em
         .createQueryBuilder()
         .update(RefreshTokenEntity)
@@ -186,7 +189,7 @@ export class AuthService {
       userId,
       familyId,
       tokenHash: sha256(refreshToken),
-      expiresAt: new Date(Date.now() + REFRESH_TOKEN_TTL_MS),
+      expiresAt: new Date(this.clock.nowMs() + REFRESH_TOKEN_TTL_MS),
     });
     const claims: AccessClaims = { sub: userId, sid: familyId, typ: 'access' };
     const accessToken = await this.jwt.signAsync(claims, { expiresIn: ACCESS_TOKEN_TTL_SECONDS });
