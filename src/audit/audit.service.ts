@@ -16,7 +16,7 @@ import { normaliseChanges, redactChanges, type Changes } from './changes.js';
 
 export { ACTION_PATTERN, ENTITY_TYPE_PATTERN } from '../kernel/events.js';
 
-interface AuditEventBase {
+export interface AuditEventBase {
   /** The workspace the change belongs to; null for account-level events (then `userId` is set). */
   workspaceId: string | null;
   /** For account-level events: whose account chain the event joins (and who may see it). */
@@ -31,7 +31,18 @@ interface AuditEventBase {
 /** An event of the catalogue (`defineEvents`): the only kind modules record. */
 export interface DeclaredEventInput extends AuditEventBase {
   event: EventType;
+  /** `event.action` and `event.entityType`, for readers of buffered events (projections). */
+  readonly action: string;
+  readonly entityType: string;
 }
+
+/** The input for a declared event: its name and entity type come from the catalogue only. */
+export const declaredEvent = (event: EventType, input: AuditEventBase): DeclaredEventInput => ({
+  ...input,
+  event,
+  action: event.action,
+  entityType: event.entityType,
+});
 
 /**
  * @deprecated An event named by strings. Only src/board still records these until its move

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { defineEvents, type EventType } from '../kernel/events.js';
-import { AuditService } from './audit.service.js';
+import { AuditService, declaredEvent } from './audit.service.js';
 
 /** Inside a transaction as far as the append is concerned; any statement would fail the test. */
 const em = {
@@ -19,7 +19,9 @@ describe('AuditService accepts only declared events', () => {
       deliverable: true,
     };
     await expect(
-      audit.appendBatch(em, [{ workspaceId: null, userId: 'u', event: forged, entityId: null }]),
+      audit.appendBatch(em, [
+        declaredEvent(forged, { workspaceId: null, userId: 'u', entityId: null }),
+      ]),
     ).rejects.toThrow(/not declared with defineEvents/);
   });
 
@@ -27,7 +29,7 @@ describe('AuditService accepts only declared events', () => {
     const Probe = defineEvents('audit_probe', { tested: { description: 'A spec probe.' } });
     await expect(
       audit.appendBatch(em, [
-        { workspaceId: null, userId: 'u', event: Probe.tested, entityId: null },
+        declaredEvent(Probe.tested, { workspaceId: null, userId: 'u', entityId: null }),
       ]),
     ).rejects.toThrow('no statement expected');
   });

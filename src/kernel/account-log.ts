@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { AuditService } from '../audit/audit.service.js';
+import { AuditService, declaredEvent } from '../audit/audit.service.js';
 import type { Changes } from '../audit/changes.js';
 import type { Actor } from './actor.js';
 import type { EventType } from './events.js';
@@ -23,7 +23,7 @@ export class AccountLog {
     actor?: Actor,
   ): Promise<void> {
     await this.audit.appendBatch(em, [
-      { workspaceId: null, userId, event, entityId, changes, actor },
+      declaredEvent(event, { workspaceId: null, userId, entityId, changes, actor }),
     ]);
   }
 }

@@ -1,6 +1,7 @@
 export * from './account-log.js';
 export * from './actor.js';
 export * from './clock.js';
+export * from './event-projections.js';
 export * from './events.js';
 export * from './http-client.js';
 export * from './keyset.js';

@@ -4,6 +4,7 @@ import { AuditModule } from '../audit/audit.module.js';
 import { appConfig, type AppConfig } from '../config/app.config.js';
 import { AccountLog } from './account-log.js';
 import { Clock, SystemClock } from './clock.js';
+import { EventProjections } from './event-projections.js';
 import { HttpClient, NodeHttpClient } from './http-client.js';
 import { KERNEL_OPTIONS, OutboxConsumerRunner, type KernelOptions } from './outbox-consumers.js';
 import { WorkspaceUnitOfWork } from './unit-of-work.js';
@@ -32,6 +33,7 @@ import { WorkspaceDirectory } from './workspace-directory.js';
     WorkspaceDirectory,
     OutboxConsumerRunner,
     AccountLog,
+    EventProjections,
   ],
   exports: [
     Clock,
@@ -41,6 +43,7 @@ import { WorkspaceDirectory } from './workspace-directory.js';
     WorkspaceDirectory,
     OutboxConsumerRunner,
     AccountLog,
+    EventProjections,
     AuditModule,
   ],
 })
