@@ -17,10 +17,21 @@ interface Operation {
   path: string;
   params: string[];
   bodySchema: string | null;
+  /** Required query parameters, filled with their documented example. */
+  query: string;
+}
+
+interface OpenApiParameter {
+  in: string;
+  name: string;
+  required?: boolean;
+  example?: unknown;
+  schema?: { example?: unknown };
 }
 
 interface OpenApiOperation {
   security?: unknown[];
+  parameters?: OpenApiParameter[];
   requestBody?: { content?: Record<string, { schema?: { $ref?: string } }> };
 }
 
@@ -173,7 +184,24 @@ function tenantOperations(doc: { paths: Record<string, Record<string, OpenApiOpe
       // Public routes and the caller's own collections (no id in the path) are not tenant-owned.
       if (!op.security || params.length === 0) continue;
       const ref = op.requestBody?.content?.['application/json']?.schema?.$ref;
-      ops.push({ method, path, params, bodySchema: ref ? ref.split('/').pop()! : null });
+      // Validation answers before tenancy: send every required query parameter, valid.
+      const query = (op.parameters ?? [])
+        .filter((p) => p.in === 'query' && p.required)
+        .map((p) => {
+          const example = p.example ?? p.schema?.example;
+          if (example === undefined) {
+            throw new Error(`${method} ${path}: document an example for query parameter ${p.name}`);
+          }
+          return `${encodeURIComponent(p.name)}=${encodeURIComponent(String(example))}`;
+        })
+        .join('&');
+      ops.push({
+        method,
+        path,
+        params,
+        bodySchema: ref ? ref.split('/').pop()! : null,
+        query: query ? `?${query}` : '',
+      });
     }
   }
   return ops.sort((x, y) => METHOD_ORDER.indexOf(x.method) - METHOD_ORDER.indexOf(y.method));
@@ -214,7 +242,7 @@ describe('another tenant’s ids answer 404 on every tenant-owned route', () => 
   afterAll(() => app.stop());
 
   const url = (op: Operation): string =>
-    op.path.replace(/\{(\w+)\}/g, (_, name: string) => world.ids[name]);
+    op.path.replace(/\{(\w+)\}/g, (_, name: string) => world.ids[name]) + op.query;
 
   const bodyOf = (op: Operation): unknown => {
     if (!op.bodySchema) return undefined;
