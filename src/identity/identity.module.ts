@@ -14,7 +14,6 @@ import { MembershipEntity } from './membership.entity.js';
 import { RefreshTokenEntity } from './refresh-token.entity.js';
 import { UserEntity } from './user.entity.js';
 import { UserPresence } from './user-presence.js';
-import { WorkspaceAccess } from './workspace-access.service.js';
 import { WorkspaceEntity } from './workspace.entity.js';
 import { WorkspacesController } from './workspaces.controller.js';
 import { WorkspacesService } from './workspaces.service.js';
@@ -46,10 +45,9 @@ import { WorkspacesService } from './workspaces.service.js';
     ApiTokensService,
     WorkspacesService,
     MembersService,
-    WorkspaceAccess,
     AuthGuard,
     UserPresence,
   ],
-  exports: [WorkspaceAccess, AuthGuard],
+  exports: [AuthGuard],
 })
 export class IdentityModule {}
