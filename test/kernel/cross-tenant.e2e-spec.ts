@@ -171,6 +171,12 @@ const BODIES: Record<string, (w: World) => unknown> = {
   UpdateCommentDto: () => ({ body: 'taken over' }),
   CreateNoteDto: () => ({ title: 'intruder note' }),
   UpdateNoteDto: () => ({ title: 'taken over' }),
+  CreateConnectorDto: () => ({
+    name: 'intruder hook',
+    kind: 'webhook',
+    url: 'https://hooks.example.com/in',
+    events: ['note.*'],
+  }),
 };
 
 /**
