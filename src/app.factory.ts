@@ -1,4 +1,5 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import type { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -12,11 +13,71 @@ import { HELMET_OPTIONS, securityHeaders } from './common/security-headers.js';
 import type { AppConfig } from './config/app.config.js';
 import { newId } from './database/uuid.js';
 import { MetricsService } from './kernel/metrics.js';
+import { Tracing } from './tracing/tracing.js';
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 /** How often Node checks connections against the header and request timeouts (its default is 30 s). */
 const MAX_TIMEOUT_CHECK_INTERVAL_MS = 1000;
 const TIMEOUT_CHECKS_PER_BOUND = 4;
+/** How often the drain looks for connections it may close, and how many quiet looks it needs. */
+const DRAIN_POLL_MS = 100;
+const DRAIN_QUIET_POLLS = 2;
+/**
+ * Accepting what is queued in the kernel (see `drainAndClose`) ends once no new connection came
+ * for this long, or after the maximum if clients never stop connecting.
+ */
+const DRAIN_ACCEPT_QUIET_MS = 150;
+const DRAIN_ACCEPT_MAX_MS = 2000;
+
+interface TrafficCounters {
+  /** Requests between `onRequest` and the end of their response. */
+  inFlight: number;
+  /** Requests started since start. */
+  started: number;
+  /** Connections accepted since start. */
+  accepted: number;
+}
+const traffic = new WeakMap<NestFastifyApplication, TrafficCounters>();
+
+/**
+ * Nest's bootstrap chatter (one line per module and per route, ~100 lines) is useful when
+ * debugging wiring, noise on every start: it is logged at debug level instead of info.
+ */
+const FRAMEWORK_BOOT_CONTEXTS = new Set([
+  'NestFactory',
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'NestApplication',
+]);
+
+class QuietBootLogger implements LoggerService {
+  constructor(private readonly inner: Logger) {}
+
+  log(message: unknown, ...params: unknown[]): void {
+    const context = params.at(-1);
+    if (typeof context === 'string' && FRAMEWORK_BOOT_CONTEXTS.has(context)) {
+      this.inner.debug(message, ...params);
+    } else {
+      this.inner.log(message, ...params);
+    }
+  }
+  error(message: unknown, ...params: unknown[]): void {
+    this.inner.error(message, ...params);
+  }
+  warn(message: unknown, ...params: unknown[]): void {
+    this.inner.warn(message, ...params);
+  }
+  debug(message: unknown, ...params: unknown[]): void {
+    this.inner.debug(message, ...params);
+  }
+  verbose(message: unknown, ...params: unknown[]): void {
+    this.inner.verbose(message, ...params);
+  }
+  fatal(message: unknown, ...params: unknown[]): void {
+    this.inner.fatal(message, ...params);
+  }
+}
 
 /** Builds the configured application (not yet listening): main.ts and the tests share it. */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
@@ -24,6 +85,10 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     bodyLimit: config.bodyLimitBytes,
     trustProxy: false,
     requestIdHeader: false,
+    // Requests that reach the server while it drains are still answered (see `drainAndClose`):
+    // a client that sent its request before SIGTERM must not get a 503 because the event loop
+    // was busy (PGlite runs queries on the main thread) and read it a little late.
+    return503OnClosing: false,
     // Slow clients are cut: headers, the whole request, and idle keep-alive connections are
     // bounded (behind a proxy, keep-alive outlives the proxy's own idle timeout).
     requestTimeout: config.requestTimeoutMs,
@@ -57,12 +122,20 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     // inbound hooks' signatures. Forms are not accepted (415).
     bodyParser: false,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(new QuietBootLogger(app.get(Logger)));
   const fastify = app.getHttpAdapter().getInstance();
   const metrics = app.get(MetricsService);
+  const counters: TrafficCounters = { inFlight: 0, started: 0, accepted: 0 };
+  traffic.set(app, counters);
+  fastify.server.on('connection', () => (counters.accepted += 1));
 
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    counters.inFlight += 1;
+    counters.started += 1;
+    // 'close' fires once per response, whether it finished or the client went away.
+    reply.raw.once('close', () => (counters.inFlight -= 1));
     void reply.header('X-Request-Id', request.id);
+    Tracing.nameRequest(request.method, request.routeOptions.url);
   });
   // While draining, answers close their connection so that keep-alive clients let go.
   let closing = false;
@@ -93,8 +166,9 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   // Bodies are JSON only: anything else is 415, not parsed as text.
   fastify.removeContentTypeParser('text/plain');
   registerBoundedJsonParser(fastify);
-  // Errors Fastify raises before Nest sees the request (body parsing, size, media type).
-  fastify.setErrorHandler((err, request, reply) => sendProblem(reply, request, err));
+  // Errors Fastify raises after routing (body parsing, size, media type) need no handler of
+  // ours: Nest installs Fastify's error handler at init and sends them through the global
+  // ProblemFilter. Installing a second one here only made Fastify warn (FSTWRN004) and lose.
 
   // Helmet's headers, computed once (see securityHeaders), on every response as helmet sets them.
   const security = securityHeaders(HELMET_OPTIONS);
@@ -127,6 +201,58 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     yamlDocumentUrl: 'openapi.yaml',
   });
   return app;
+}
+
+/**
+ * Closes the application the way SIGTERM should: stop accepting connections, answer every
+ * request already sent, then run Nest's shutdown (jobs stop, the pool closes).
+ *
+ * Connections a client opened before the signal may still wait in the kernel's accept queue
+ * (the process was busy, or starved of CPU: Node was seen leaving them there for hundreds of
+ * milliseconds while PGlite worked through a queue); closing the listening socket resets them.
+ * So the listening socket stays open until no request is in flight and no new connection came
+ * for a moment (bounded in time), and their requests are answered like the others.
+ *
+ * Node's `server.close()` (and Fastify's `forceCloseConnections: 'idle'`) destroy every
+ * connection without an active request at that instant. That includes connections whose request
+ * already sits unread in the socket buffer because the event loop was busy, which is the normal
+ * state under load on PGlite (its queries run on the main thread): those clients got a reset.
+ * Here idle connections are closed only once no request has been in flight for a few polls, so
+ * anything sent before the signal has been read by then; answers given while draining carry
+ * `Connection: close`, so keep-alive clients let go and the server can finish closing.
+ */
+export async function drainAndClose(
+  app: NestFastifyApplication,
+  acceptForAtMostMs = DRAIN_ACCEPT_MAX_MS,
+): Promise<void> {
+  const server = app.getHttpServer() as Server;
+  const counters = traffic.get(app) ?? { inFlight: 0, started: 0, accepted: 0 };
+  const closeIdleConnections = server.closeIdleConnections.bind(server);
+  server.closeIdleConnections = () => undefined;
+  const acceptUntil = Date.now() + acceptForAtMostMs;
+  for (let before = -1; Date.now() < acceptUntil;) {
+    if (counters.accepted === before && counters.inFlight === 0) break;
+    before = counters.accepted;
+    // A timer, then the check phase: the loop has polled the listening socket in between.
+    await new Promise((resolve) => setTimeout(resolve, DRAIN_ACCEPT_QUIET_MS));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  let quietPolls = 0;
+  let startedBefore = counters.started;
+  // Looked at in the check phase (setImmediate), right after the event loop polled the sockets:
+  // from a timer callback, data that arrived while the loop was busy would not be read yet.
+  const look = () => {
+    const quiet = counters.inFlight === 0 && counters.started === startedBefore;
+    quietPolls = quiet ? quietPolls + 1 : 0;
+    startedBefore = counters.started;
+    if (quietPolls >= DRAIN_QUIET_POLLS) closeIdleConnections();
+  };
+  const reaper = setInterval(() => setImmediate(look), DRAIN_POLL_MS);
+  try {
+    await app.close();
+  } finally {
+    clearInterval(reaper);
+  }
 }
 
 const EXPOSED_HEADERS = [

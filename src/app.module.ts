@@ -35,6 +35,7 @@ import { IdentityModule } from './identity/identity.module.js';
 import { KernelModule } from './kernel/kernel.module.js';
 import { NotesModule } from './notes/notes.module.js';
 import { OpsModule } from './ops/ops.module.js';
+import { Tracing } from './tracing/tracing.js';
 
 const RATE_LIMIT_WINDOW_MS = 60_000;
 
@@ -73,6 +74,8 @@ export const REDACTED_LOG_PATHS = [
           redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
           autoLogging: { ignore: (req) => req.url === '/health/live' || req.url === '/metrics' },
           quietReqLogger: true,
+          // Every line logged inside a traced request names its trace and span.
+          mixin: () => Tracing.logFields(),
           serializers: {
             req: (req: { id: string; method: string; url: string }) => ({
               id: req.id,

@@ -9,6 +9,8 @@ import { client, expectProblem } from './support/http.js';
 import { PASSWORD, registerUser, uniqueEmail } from './support/factories.js';
 
 const MAIN = join(process.cwd(), 'dist/src/main.js');
+/** Tests that start the app twice: each start takes a while on a busy machine. */
+const TWO_APP_STARTS_TIMEOUT_MS = 180_000;
 
 /** Runs main.js with `env` (expecting it to refuse to start) and returns exit code and stderr. */
 function runMain(env: Record<string, string>): { status: number | null; stderr: string } {
@@ -45,25 +47,29 @@ describe('configuration and process lifecycle', () => {
     );
   });
 
-  it('generates the development JWT secret once, kept in DATA_DIR with mode 0600', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'wd-secret-'));
-    const app = await startApp({ JWT_SECRET: '', DATA_DIR: dataDir, NODE_ENV: 'development' });
-    const api = client(app);
-    const user = await registerUser(api);
-    await app.stop();
-    const file = join(dataDir, 'jwt-secret');
-    expect(statSync(file).mode & 0o777).toBe(0o600);
-    const secret = readFileSync(file, 'utf8');
-    expect(secret.length).toBeGreaterThanOrEqual(32);
-    // A restart keeps the secret, so the token issued before still works.
-    const again = await startApp({ JWT_SECRET: '', DATA_DIR: dataDir, NODE_ENV: 'development' });
-    try {
-      expect((await client(again).get('/v1/me', { token: user.accessToken })).status).toBe(200);
-      expect(readFileSync(file, 'utf8')).toBe(secret);
-    } finally {
-      await again.stop();
-    }
-  });
+  it(
+    'generates the development JWT secret once, kept in DATA_DIR with mode 0600',
+    async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'wd-secret-'));
+      const app = await startApp({ JWT_SECRET: '', DATA_DIR: dataDir, NODE_ENV: 'development' });
+      const api = client(app);
+      const user = await registerUser(api);
+      await app.stop();
+      const file = join(dataDir, 'jwt-secret');
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const secret = readFileSync(file, 'utf8');
+      expect(secret.length).toBeGreaterThanOrEqual(32);
+      // A restart keeps the secret, so the token issued before still works.
+      const again = await startApp({ JWT_SECRET: '', DATA_DIR: dataDir, NODE_ENV: 'development' });
+      try {
+        expect((await client(again).get('/v1/me', { token: user.accessToken })).status).toBe(200);
+        expect(readFileSync(file, 'utf8')).toBe(secret);
+      } finally {
+        await again.stop();
+      }
+    },
+    TWO_APP_STARTS_TIMEOUT_MS,
+  );
 
   it('drains on SIGTERM: an in-flight request completes, then the process exits 0', async () => {
     const app = await startApp();

@@ -1,19 +1,16 @@
-import { resolve } from 'node:path';
 import type { DataSourceOptions, MixedList } from 'typeorm';
 import { logConnectionError } from './connection-errors.js';
 import { SnakeNamingStrategy } from './snake-naming.strategy.js';
+import { pgliteDataDir } from './embedded-paths.js';
 import { pgliteDriver } from './pglite-pool.js';
+
+export { pgliteDataDir };
 
 export interface DatabaseSettings {
   url?: string;
   dataDir: string;
   poolSize: number;
   statementTimeoutMs: number;
-}
-
-/** The embedded database lives in DATA_DIR/pgdata; `memory://` keeps it in memory (tests). */
-export function pgliteDataDir(dataDir: string): string {
-  return dataDir.startsWith('memory://') ? dataDir : resolve(dataDir, 'pgdata');
 }
 
 /**

@@ -1,6 +1,22 @@
 import { EventEmitter } from 'node:events';
 import { logConnectionError } from './connection-errors.js';
 import { PGlite, types, type PGliteOptions, type Results } from '@electric-sql/pglite';
+import { SpanKind, Tracing } from '../tracing/tracing.js';
+import { lockDataDir, releaseDataDir } from './data-dir-lock.js';
+import { pgliteLockFile } from './embedded-paths.js';
+import { ensurePgliteDataDir } from './pglite-data-dir.js';
+
+/**
+ * PostgreSQL's default of 128 MB of shared buffers is allocated inside PGlite's WASM heap, which
+ * never shrinks. The embedded database serves one developer or a small team; its data files sit
+ * in the operating system's page cache anyway, so 32 MB of buffers is plenty and saves ~100 MB.
+ */
+const PGLITE_SHARED_BUFFERS = '32MB';
+
+/** PGlite's own start parameters (fsync and parallelism settings for WASM) plus ours. */
+function startParams(): string[] {
+  return [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`];
+}
 
 type Callback<T> = (err: Error | null, value?: T) => void;
 type QueryResult = Results<Record<string, unknown>> & { rowCount: number; command?: string };
@@ -17,6 +33,7 @@ export class PGlitePool extends EventEmitter {
   private static readonly instances = new Map<string, Promise<PGlite>>();
   private readonly db: Promise<PGlite>;
   private queue: Promise<void> = Promise.resolve();
+  private ended = false;
 
   constructor(private readonly options: { dataDir: string } & PGliteOptions) {
     super();
@@ -25,14 +42,20 @@ export class PGlitePool extends EventEmitter {
     const key = options.dataDir;
     let db = PGlitePool.instances.get(key);
     if (!db) {
-      db = PGlite.create(options.dataDir, {
-        ...options,
-        parsers: {
-          [types.INT8]: (v: string) => v,
-          [types.NUMERIC]: (v: string) => v,
-          ...options.parsers,
-        },
-      });
+      // Two processes on one data directory corrupt it: fail before touching it.
+      const lockFile = pgliteLockFile(options.dataDir);
+      if (lockFile) lockDataDir(lockFile);
+      db = (lockFile ? ensurePgliteDataDir(options.dataDir) : Promise.resolve()).then(() =>
+        PGlite.create(options.dataDir, {
+          startParams: startParams(),
+          ...options,
+          parsers: {
+            [types.INT8]: (v: string) => v,
+            [types.NUMERIC]: (v: string) => v,
+            ...options.parsers,
+          },
+        }),
+      );
       PGlitePool.instances.set(key, db);
     }
     this.db = db;
@@ -40,10 +63,24 @@ export class PGlitePool extends EventEmitter {
 
   /** pg.Pool#connect: waits for the one connection, then lends it until `release` is called. */
   connect(callback?: (err: Error | null, client?: unknown, release?: () => void) => void): unknown {
+    if (this.ended) {
+      // pg's own wording, so that callers treat both engines alike.
+      const err = new Error('Cannot use a pool after calling end on the pool');
+      if (callback) {
+        callback(err);
+        return undefined;
+      }
+      return Promise.reject(err);
+    }
     let release!: () => void;
     const previous = this.queue;
     this.queue = new Promise<void>((resolve) => (release = resolve));
     const lend = previous.then(async () => {
+      // PGlite runs each statement synchronously on the main thread, and handing the connection
+      // from one waiter to the next is a promise continuation: without a turn of the event loop
+      // in between, a queue of transactions runs back to back and no socket is read or accepted
+      // for seconds (health checks time out, a drain cannot take in queued connections).
+      await new Promise((resolve) => setImmediate(resolve));
       await this.db;
       return this.client();
     });
@@ -71,9 +108,22 @@ export class PGlitePool extends EventEmitter {
     }
   }
 
+  /**
+   * pg.Pool#end: refuses new work, lets every statement and transaction already waiting for the
+   * connection finish (a drain must not cut a queued request's transaction), then closes the
+   * database and gives up the data-directory lock.
+   */
   end(callback?: (err?: Error) => void): Promise<void> {
     const key = this.options.dataDir;
-    const closed = this.db.then((db) => db.close()).finally(() => PGlitePool.instances.delete(key));
+    this.ended = true;
+    const closed = this.queue
+      .then(() => this.db)
+      .then((db) => db.close())
+      .finally(() => {
+        PGlitePool.instances.delete(key);
+        const lockFile = pgliteLockFile(key);
+        if (lockFile) releaseDataDir(lockFile);
+      });
     if (callback) {
       closed.then(
         () => callback(),
@@ -91,19 +141,39 @@ export class PGlitePool extends EventEmitter {
     const db = this.db;
     const emitter = new EventEmitter().on('error', logConnectionError);
     return Object.assign(emitter, {
-      query: async (sql: string, params?: unknown[]): Promise<QueryResult> => {
-        const pg = await db;
-        if (params && params.length > 0) {
-          const r = await pg.query<Record<string, unknown>>(sql, params);
-          return { ...r, rowCount: r.rowCount ?? r.affectedRows ?? r.rows.length };
-        }
-        // Statements without parameters may be several (migrations); TypeORM wants the last result.
-        const all = await pg.exec(sql);
-        const last = all[all.length - 1] ?? { rows: [], fields: [] };
-        return { ...last, rowCount: last.rowCount ?? last.affectedRows ?? last.rows.length };
-      },
+      // One span per statement, shaped like the pg instrumentation's on a real server.
+      query: (sql: string, params?: unknown[]): Promise<QueryResult> =>
+        Tracing.inSpan(
+          `pglite.query:${sqlVerb(sql)}`,
+          {
+            kind: SpanKind.CLIENT,
+            requireParent: true,
+            attributes: {
+              'db.system.name': 'postgresql',
+              'db.namespace': 'pglite',
+              'db.query.text': sql,
+            },
+          },
+          () => run(sql, params),
+        ),
     });
+    async function run(sql: string, params?: unknown[]): Promise<QueryResult> {
+      const pg = await db;
+      if (params && params.length > 0) {
+        const r = await pg.query<Record<string, unknown>>(sql, params);
+        return { ...r, rowCount: r.rowCount ?? r.affectedRows ?? r.rows.length };
+      }
+      // Statements without parameters may be several (migrations); TypeORM wants the last result.
+      const all = await pg.exec(sql);
+      const last = all[all.length - 1] ?? { rows: [], fields: [] };
+      return { ...last, rowCount: last.rowCount ?? last.affectedRows ?? last.rows.length };
+    }
   }
+}
+
+/** The statement's first keyword (`SELECT`, `INSERT`...), for span names. */
+function sqlVerb(sql: string): string {
+  return /^\s*([A-Za-z]+)/.exec(sql)?.[1]?.toUpperCase() ?? 'SQL';
 }
 
 /** The `driver` object TypeORM's postgres driver loads instead of `pg`. */

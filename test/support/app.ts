@@ -4,7 +4,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const READY_TIMEOUT_MS = 60_000;
+/** A fresh embedded database on a machine shared by many test runs can take a while. */
+const READY_TIMEOUT_MS = 120_000;
 const POLL_MS = 100;
 const MAIN = join(process.cwd(), 'dist/src/main.js');
 

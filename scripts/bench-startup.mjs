@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+// npm run bench:startup: what a newcomer meets on `npm start` with the embedded database.
+//
+// Starts the built app (node dist/src/main.js, no DATABASE_URL: PGlite) BENCH_STARTUP_RUNS times
+// on a FRESH temporary DATA_DIR, then as many times on the data directory the first run left
+// behind (an existing one), and prints per run: milliseconds from spawn to the first 200 of
+// /health/ready, the resident memory (RSS) at that moment and its peak (VmHWM) so far, read from
+// /proc. Each app is stopped with SIGTERM; the temporary directories are removed.
+// Knobs: BENCH_STARTUP_RUNS (default 3), BENCH_STARTUP_SETTLE_MS (default 2000: RSS is also read
+// that long after ready, once start-up garbage has had a chance to be collected).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 3);
+const SETTLE_MS = Number(process.env.BENCH_STARTUP_SETTLE_MS ?? 2000);
+const READY_TIMEOUT_MS = 120_000;
+const POLL_MS = 50;
+const MIB = 1024 * 1024;
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** VmRSS and VmHWM of a process, in MiB. */
+function memory(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+  return { rss: (kib('VmRSS') * 1024) / MIB, peak: (kib('VmHWM') * 1024) / MIB };
+}
+
+async function startOnce(dataDir) {
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawn(process.execPath, [join(root, 'dist/src/main.js')], {
+    env: {
+      PATH: process.env.PATH,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`app exited with ${child.exitCode}`);
+      if (performance.now() - started > READY_TIMEOUT_MS) throw new Error('app not ready in time');
+      const ok = await fetch(`http://127.0.0.1:${port}/health/ready`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
+      if (ok) break;
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+    const readyMs = performance.now() - started;
+    const atReady = memory(child.pid);
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    const settled = memory(child.pid);
+    return { readyMs, rssAtReady: atReady.rss, rssSettled: settled.rss, peak: settled.peak };
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
+
+const row = (kind, i, r) =>
+  `| ${kind} #${i + 1} | ${Math.round(r.readyMs)} | ${Math.round(r.rssAtReady)} | ${Math.round(r.rssSettled)} | ${Math.round(r.peak)} |`;
+
+const lines = ['| data dir | start to ready ms | RSS at ready MiB | RSS settled MiB | peak RSS MiB |', '|---|---|---|---|---|'];
+for (let i = 0; i < RUNS; i++) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'workdeck-startup-'));
+  try {
+    lines.push(row('fresh', i, await startOnce(dataDir)));
+    lines.push(row('existing', i, await startOnce(dataDir)));
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+process.stdout.write(`${lines.join('\n')}\n`);
