@@ -1,21 +1,19 @@
 import { Readable } from 'node:stream';
-import { Injectable, Logger } from '@nestjs/common';
-import { CursorCodec, paginate, type Page } from '../common/pagination.js';
-import { CommonProblems } from '../common/problem.js';
-import type { Principal } from '../common/request-context.js';
+import { Injectable, Logger, StreamableFile } from '@nestjs/common';
 import { principalUserId } from '../common/auth.decorators.js';
+import type { Page } from '../common/pagination.js';
+import { CommonProblems } from '../common/problem.js';
 import { TransactionHost } from '../database/transaction-host.js';
-import { WorkspaceAccess } from '../identity/workspace-access.service.js';
+import type { Actor } from '../kernel/actor.js';
+import { Clock } from '../kernel/clock.js';
+import { WorkspaceUnitOfWork } from '../kernel/unit-of-work.js';
 import { csvHeader, csvRow, ndjsonLine } from './audit-export.js';
 import { toAuditEventResponse } from './audit.mappers.js';
 import {
-  accountEvents,
-  applyFilters,
   chainBatch,
   chainTip,
+  eventsPage,
   exportBatch,
-  NEWEST_FIRST,
-  workspaceEvents,
   type AuditFilters,
   type ExportPosition,
 } from './audit.queries.js';
@@ -36,12 +34,6 @@ const CONTENT_TYPES: Record<ExportFormat, string> = {
   csv: 'text/csv; charset=utf-8',
 };
 
-export interface AuditExport {
-  contentType: string;
-  filename: string;
-  stream: Readable;
-}
-
 /**
  * Reading the log: filtered pages, streamed exports, chain verification. Workspace routes are
  * for admins and owners (the log shows every member's actions); account events belong to
@@ -54,28 +46,29 @@ export class AuditLogService {
 
   constructor(
     private readonly tx: TransactionHost,
-    private readonly access: WorkspaceAccess,
-    private readonly cursors: CursorCodec,
+    private readonly uow: WorkspaceUnitOfWork,
+    private readonly clock: Clock,
   ) {}
 
-  async list(
-    principal: Principal,
+  list(
+    actor: Actor,
     workspaceId: string,
     query: ListAuditEventsQueryDto,
   ): Promise<Page<AuditEventResponseDto>> {
-    await this.access.require(principal, workspaceId, 'admin');
-    const qb = applyFilters(workspaceEvents(this.tx.manager, workspaceId), filtersOf(query));
-    return paginate(qb, query, NEWEST_FIRST, this.cursors, toAuditEventResponse);
+    return this.uow.read(actor, { workspaceId }, 'admin', async (s) => {
+      const page = await eventsPage(s.em, { workspaceId: s.workspaceId }, filtersOf(query), query);
+      return { data: page.data.map(toAuditEventResponse), nextCursor: page.nextCursor };
+    });
   }
 
   /** The caller's own account-level events (sign-ins, sessions, API tokens). */
-  listMine(
-    principal: Principal,
+  async listMine(
+    actor: Actor,
     query: ListAuditEventsQueryDto,
   ): Promise<Page<AuditEventResponseDto>> {
-    const chainKey = accountChainKey(principalUserId(principal));
-    const qb = applyFilters(accountEvents(this.tx.manager, chainKey), filtersOf(query));
-    return paginate(qb, query, NEWEST_FIRST, this.cursors, toAuditEventResponse);
+    const chainKey = accountChainKey(principalUserId(actor));
+    const page = await eventsPage(this.tx.manager, { chainKey }, filtersOf(query), query);
+    return { data: page.data.map(toAuditEventResponse), nextCursor: page.nextCursor };
   }
 
   /**
@@ -85,11 +78,12 @@ export class AuditLogService {
    * read before answering, so that a failure there is still a problem response.
    */
   async export(
-    principal: Principal,
+    actor: Actor,
     workspaceId: string,
     query: ExportAuditEventsQueryDto,
-  ): Promise<AuditExport> {
-    await this.access.require(principal, workspaceId, 'admin');
+  ): Promise<StreamableFile> {
+    // Tenancy only: the batches run after this returns, each its own statement on the pool.
+    await this.uow.read(actor, { workspaceId }, 'admin', async () => undefined);
     const format = query.format ?? 'ndjson';
     const { from, to } = timeRange(query);
     const tip = await chainTip(this.tx.manager, workspaceChainKey(workspaceId));
@@ -114,17 +108,17 @@ export class AuditLogService {
       logger.log({ workspaceId, format, exported }, 'audit export finished');
     }
 
-    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    return {
-      contentType: CONTENT_TYPES[format],
-      filename: `audit-${workspaceId}-${stamp}.${format}`,
-      stream: Readable.from(chunks(), { objectMode: false }),
-    };
+    const stamp = this.clock.now().toISOString().replace(/[:.]/g, '-');
+    return new StreamableFile(Readable.from(chunks(), { objectMode: false }), {
+      type: CONTENT_TYPES[format],
+      disposition: `attachment; filename="audit-${workspaceId}-${stamp}.${format}"`,
+    });
   }
 
-  async verify(principal: Principal, workspaceId: string): Promise<ChainVerification> {
-    await this.access.require(principal, workspaceId, 'admin');
-    return this.verifyChain(workspaceChainKey(workspaceId));
+  verify(actor: Actor, workspaceId: string): Promise<ChainVerification> {
+    return this.uow.read(actor, { workspaceId }, 'admin', (s) =>
+      this.verifyChain(workspaceChainKey(s.workspaceId)),
+    );
   }
 
   /** Recomputes one chain from seq 1 up to its committed tip, batch by batch. */

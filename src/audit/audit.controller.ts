@@ -1,10 +1,9 @@
 import { Controller, Get, Query, StreamableFile } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal } from '../common/auth.decorators.js';
 import { ApiAuth, ApiProblems } from '../common/openapi.js';
-import { ApiPage, type Page } from '../common/pagination.js';
+import type { Page } from '../common/pagination.js';
 import { UuidParam } from '../common/params.js';
-import type { Principal } from '../common/request-context.js';
+import { CurrentActor, Route, type Actor } from '../kernel/index.js';
 import { AuditLogService } from './audit-log.service.js';
 import { CSV_COLUMNS } from './audit-export.js';
 import {
@@ -20,32 +19,36 @@ const FILTERS_DOC =
   'Newest first; cursor pagination.';
 
 @ApiTags('audit')
-@ApiAuth()
 @ApiExtraModels(AuditEventResponseDto)
 @Controller('v1')
 export class AuditController {
   constructor(private readonly log: AuditLogService) {}
 
-  @Get('workspaces/:workspaceId/audit-events')
-  @ApiOperation({
+  @Route({
+    method: 'GET',
+    path: 'workspaces/:workspaceId/audit-events',
     summary: "List a workspace's audit events (admins and owners)",
     description: FILTERS_DOC,
+    role: 'admin',
+    success: { type: AuditEventResponseDto },
+    page: true,
+    problems: [400, 403, 404, 422],
   })
-  @ApiPage(AuditEventResponseDto)
-  @ApiProblems(400, 403, 404, 422)
   list(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('workspaceId') workspaceId: string,
     @Query() query: ListAuditEventsQueryDto,
   ): Promise<Page<AuditEventResponseDto>> {
-    return this.log.list(p, workspaceId, query);
+    return this.log.list(actor, workspaceId, query);
   }
+
+  // A streamed file, not JSON: declared with its own response content types, not `@Route`.
 
   @Get('workspaces/:workspaceId/audit-events/export')
   @ApiOperation({
     summary: "Export a workspace's audit events as NDJSON or CSV (admins and owners)",
     description:
-      'Streamed, oldest first, every event in [from, to) up to the chain tip at the start of ' +
+      '**Role:** Admins and owners (API tokens: `admin` scope). Streamed, oldest first, every event in [from, to) up to the chain tip at the start of ' +
       'the export. NDJSON: one event per line, the same JSON as the list (exact values, ' +
       'verifiable). CSV (RFC 4180, CRLF, header row): columns ' +
       CSV_COLUMNS.map((c) => `\`${c}\``).join(', ') +
@@ -62,46 +65,47 @@ export class AuditController {
     },
   })
   @ApiProblems(400, 403, 404, 422)
-  async export(
-    @CurrentPrincipal() p: Principal,
+  @ApiAuth()
+  export(
+    @CurrentActor() actor: Actor,
     @UuidParam('workspaceId') workspaceId: string,
     @Query() query: ExportAuditEventsQueryDto,
   ): Promise<StreamableFile> {
-    const file = await this.log.export(p, workspaceId, query);
-    return new StreamableFile(file.stream, {
-      type: file.contentType,
-      disposition: `attachment; filename="${file.filename}"`,
-    });
+    return this.log.export(actor, workspaceId, query);
   }
 
-  @Get('workspaces/:workspaceId/audit-events/verify')
-  @ApiOperation({
+  @Route({
+    method: 'GET',
+    path: 'workspaces/:workspaceId/audit-events/verify',
     summary: "Recompute a workspace's hash chain (admins and owners)",
     description:
       'Reads the chain from seq 1 to its committed tip and recomputes every hash. ' +
       '`firstBrokenSeq` is the first event that is missing, altered, or not linked to its ' +
       'predecessor; `checked` counts the intact events before it.',
+    role: 'admin',
+    success: { type: AuditVerificationDto },
+    problems: [400, 403, 404],
   })
-  @ApiOkResponse({ type: AuditVerificationDto })
-  @ApiProblems(400, 403, 404)
   verify(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('workspaceId') workspaceId: string,
   ): Promise<AuditVerificationDto> {
-    return this.log.verify(p, workspaceId);
+    return this.log.verify(actor, workspaceId);
   }
 
-  @Get('me/audit-events')
-  @ApiOperation({
+  @Route({
+    method: 'GET',
+    path: 'me/audit-events',
     summary: 'List my account-level audit events (sign-ins, sessions, API tokens)',
     description: `Events without a workspace, on your own account chain. ${FILTERS_DOC}`,
+    success: { type: AuditEventResponseDto },
+    page: true,
+    problems: [400, 422],
   })
-  @ApiPage(AuditEventResponseDto)
-  @ApiProblems(400, 422)
   listMine(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @Query() query: ListAuditEventsQueryDto,
   ): Promise<Page<AuditEventResponseDto>> {
-    return this.log.listMine(p, query);
+    return this.log.listMine(actor, query);
   }
 }

@@ -1,6 +1,6 @@
-import type { EntityManager, SelectQueryBuilder } from 'typeorm';
-import type { KeysetKey } from '../common/pagination.js';
-import { AuditEventEntity } from './audit-event.entity.js';
+import type { EntityManager } from 'typeorm';
+import type { Page, PageRequest } from '../common/pagination.js';
+import { defineKeyset } from '../kernel/keyset.js';
 import type { ChainTip, StoredEvent } from './chain-verifier.js';
 
 /**
@@ -15,10 +15,15 @@ export const EVENT_COLUMNS = `e.id, e.workspace_id AS "workspaceId", e.chain_key
   e.user_agent AS "userAgent", e.occurred_at AS "occurredAt", e.prev_hash AS "prevHash", e.hash`;
 
 /** Newest first; `seq` breaks ties of one millisecond. */
-export const NEWEST_FIRST: KeysetKey<AuditEventEntity>[] = [
-  { column: 'e.occurred_at', direction: 'DESC', value: (e) => e.occurredAt.toISOString() },
-  { column: 'e.seq', direction: 'DESC', value: (e) => String(e.seq) },
-];
+export const EventList = defineKeyset<StoredEvent>('audit.events', [
+  {
+    column: 'e.occurred_at',
+    direction: 'DESC',
+    value: (e) => new Date(e.occurredAt).toISOString(),
+    type: 'timestamptz',
+  },
+  { column: 'e.seq', direction: 'DESC', value: (e) => String(e.seq), type: 'bigint' },
+]);
 
 export interface AuditFilters {
   actorId?: string;
@@ -34,43 +39,45 @@ export interface AuditFilters {
 export const actionPrefixPattern = (prefixFilter: string): string =>
   `${prefixFilter.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-/** Applies the list filters; each has an index led by workspace_id and ending in the sort keys. */
-export function applyFilters(
-  qb: SelectQueryBuilder<AuditEventEntity>,
-  f: AuditFilters,
-): SelectQueryBuilder<AuditEventEntity> {
-  if (f.actorId) qb.andWhere('e.actor_id = :actorId', { actorId: f.actorId });
+/** The list filters; each has an index led by workspace_id (or the chain) ending in the sort keys. */
+function filterSql(params: unknown[], f: AuditFilters): string[] {
+  const param = (value: unknown, cast: string): string => `$${params.push(value)}::${cast}`;
+  const where: string[] = [];
+  if (f.actorId) where.push(`e.actor_id = ${param(f.actorId, 'varchar')}`);
   if (f.action?.endsWith('.*')) {
-    qb.andWhere('e.action LIKE :actionPattern', { actionPattern: actionPrefixPattern(f.action) });
+    where.push(`e.action LIKE ${param(actionPrefixPattern(f.action), 'varchar')}`);
   } else if (f.action) {
-    qb.andWhere('e.action = :action', { action: f.action });
+    where.push(`e.action = ${param(f.action, 'varchar')}`);
   }
-  if (f.entityType) qb.andWhere('e.entity_type = :entityType', { entityType: f.entityType });
-  if (f.entityId) qb.andWhere('e.entity_id = :entityId', { entityId: f.entityId });
-  if (f.from) qb.andWhere('e.occurred_at >= :from', { from: f.from });
-  if (f.to) qb.andWhere('e.occurred_at < :to', { to: f.to });
-  return qb;
+  if (f.entityType) where.push(`e.entity_type = ${param(f.entityType, 'varchar')}`);
+  if (f.entityId) where.push(`e.entity_id = ${param(f.entityId, 'uuid')}`);
+  if (f.from) where.push(`e.occurred_at >= ${param(f.from, 'timestamptz')}`);
+  if (f.to) where.push(`e.occurred_at < ${param(f.to, 'timestamptz')}`);
+  return where;
 }
 
-/** A workspace's events (index ix_audit_events_workspace_*). */
-export function workspaceEvents(
+/**
+ * One keyset page of events, newest first: a workspace's (`{workspaceId}`, index
+ * ix_audit_events_workspace_*) or a user's account chain (`{chainKey}`, partial index
+ * ix_audit_events_account_time).
+ */
+export async function eventsPage(
   em: EntityManager,
-  workspaceId: string,
-): SelectQueryBuilder<AuditEventEntity> {
-  return em
-    .createQueryBuilder(AuditEventEntity, 'e')
-    .where('e.workspace_id = :workspaceId', { workspaceId });
-}
-
-/** A user's account-level events (partial index ix_audit_events_account_time). */
-export function accountEvents(
-  em: EntityManager,
-  chainKey: string,
-): SelectQueryBuilder<AuditEventEntity> {
-  return em
-    .createQueryBuilder(AuditEventEntity, 'e')
-    .where('e.workspace_id IS NULL')
-    .andWhere('e.chain_key = :chainKey', { chainKey });
+  of: { workspaceId: string } | { chainKey: string },
+  f: AuditFilters,
+  page: PageRequest,
+): Promise<Page<StoredEvent>> {
+  const limit = EventList.limit(page.limit);
+  const params: unknown[] = ['workspaceId' in of ? of.workspaceId : of.chainKey];
+  const where =
+    'workspaceId' in of ? ['e.workspace_id = $1'] : ['e.workspace_id IS NULL', 'e.chain_key = $1'];
+  where.push(...filterSql(params, f), EventList.after(page.cursor, params));
+  const rows = (await em.query(
+    `SELECT ${EVENT_COLUMNS} FROM audit_events e WHERE ${where.join(' AND ')}
+      ORDER BY ${EventList.orderBy} LIMIT ${limit + 1}`,
+    params,
+  )) as StoredEvent[];
+  return EventList.page(rows, limit, (e) => e);
 }
 
 /** The committed tip of a chain (what `verify` and `export` stop at). */

@@ -4,27 +4,56 @@ import { RequestContext } from '../common/request-context.js';
 import { newId } from '../database/uuid.js';
 import { auditActor, type Actor } from '../kernel/actor.js';
 import { Clock, SystemClock } from '../kernel/clock.js';
-import { ACTION_PATTERN, ENTITY_TYPE_PATTERN } from '../kernel/events.js';
+import {
+  ACTION_PATTERN,
+  ENTITY_TYPE_PATTERN,
+  isDeclaredEvent,
+  type EventType,
+} from '../kernel/events.js';
 import { AuditEventEntity } from './audit-event.entity.js';
 import { eventHash, GENESIS_HASH, type HashedEvent } from './audit-hash.js';
 import { normaliseChanges, redactChanges, type Changes } from './changes.js';
 
 export { ACTION_PATTERN, ENTITY_TYPE_PATTERN } from '../kernel/events.js';
 
-export interface AuditEventInput {
+export interface AuditEventBase {
   /** The workspace the change belongs to; null for account-level events (then `userId` is set). */
   workspaceId: string | null;
   /** For account-level events: whose account chain the event joins (and who may see it). */
   userId?: string;
-  /** `<entity>.<verb>`, e.g. `card.moved`, `member.role_changed`. */
-  action: string;
-  entityType: string;
   entityId: string | null;
   /** Changed fields only; use `diffChanges`. Secret fields are redacted again here. */
   changes?: Changes;
   /** Defaults to the caller of the current request, or `system`. */
   actor?: Actor;
 }
+
+/** An event of the catalogue (`defineEvents`): the only kind modules record. */
+export interface DeclaredEventInput extends AuditEventBase {
+  event: EventType;
+  /** `event.action` and `event.entityType`, for readers of buffered events (projections). */
+  readonly action: string;
+  readonly entityType: string;
+}
+
+/** The input for a declared event: its name and entity type come from the catalogue only. */
+export const declaredEvent = (event: EventType, input: AuditEventBase): DeclaredEventInput => ({
+  ...input,
+  event,
+  action: event.action,
+  entityType: event.entityType,
+});
+
+/**
+ * @deprecated An event named by strings. Only src/board still records these until its move
+ * onto the unit of work lands; delete this variant then.
+ */
+export interface UntypedEventInput extends AuditEventBase {
+  action: string;
+  entityType: string;
+}
+
+export type AuditEventInput = DeclaredEventInput | UntypedEventInput;
 
 const MAX_USER_AGENT_LENGTH = 512;
 
@@ -76,7 +105,7 @@ export class AuditService {
     if (!em.queryRunner?.isTransactionActive) {
       // Outside a transaction the head lock would end with the statement: chains could fork.
       throw new Error(
-        `audit event ${inputs[0].action} must be recorded inside TransactionHost.run`,
+        `audit event ${nameOf(inputs[0]).action} must be recorded inside TransactionHost.run`,
       );
     }
     const chainKeys = inputs.map(chainKeyOf);
@@ -84,6 +113,7 @@ export class AuditService {
     const meta = RequestContext.current();
     const now = this.clock.nowMs();
     const events = inputs.map((input, i) => {
+      const { action, entityType } = nameOf(input);
       const head = heads.get(chainKeys[i])!;
       const actor = auditActor(input.actor ?? meta?.principal);
       const occurredAt = new Date(Math.max(now, head.lastOccurredAtMs));
@@ -93,8 +123,8 @@ export class AuditService {
         chainKey: chainKeys[i],
         seq: String(head.lastSeq + 1n),
         actor,
-        action: input.action,
-        entityType: input.entityType,
+        action,
+        entityType,
         entityId: input.entityId,
         // Hash exactly what jsonb will give back (see normaliseChanges).
         changes: normaliseChanges(redactChanges(input.changes ?? {})),
@@ -227,15 +257,29 @@ interface LockedHead {
   lastOccurredAtMs: number;
 }
 
+/** The event's action and entity type: a declared event's, checked to be one. */
+function nameOf(input: AuditEventInput): { action: string; entityType: string } {
+  if ('event' in input) {
+    if (!isDeclaredEvent(input.event)) {
+      throw new Error(
+        `audit event ${String((input.event as EventType | undefined)?.action)} is not declared with defineEvents`,
+      );
+    }
+    return input.event;
+  }
+  return input;
+}
+
 function chainKeyOf(input: AuditEventInput): string {
+  const { action, entityType } = nameOf(input);
   if (!input.workspaceId && !input.userId) {
-    throw new Error(`audit event ${input.action} needs a workspaceId or a userId`);
+    throw new Error(`audit event ${action} needs a workspaceId or a userId`);
   }
-  if (!ACTION_PATTERN.test(input.action)) {
-    throw new Error(`audit action ${input.action} is not <entity>.<verb> in snake_case`);
+  if (!ACTION_PATTERN.test(action)) {
+    throw new Error(`audit action ${action} is not <entity>.<verb> in snake_case`);
   }
-  if (!ENTITY_TYPE_PATTERN.test(input.entityType)) {
-    throw new Error(`audit entity type ${input.entityType} is not snake_case`);
+  if (!ENTITY_TYPE_PATTERN.test(entityType)) {
+    throw new Error(`audit entity type ${entityType} is not snake_case`);
   }
   return input.workspaceId ? workspaceChainKey(input.workspaceId) : accountChainKey(input.userId!);
 }

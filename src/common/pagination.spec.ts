@@ -1,4 +1,4 @@
-import { CursorCodec, keysetWhere, listBinding, toPage, type KeysetKey } from './pagination.js';
+import { CursorCodec, listBinding } from './pagination.js';
 import { ProblemException } from './problem.js';
 import { RequestContext } from './request-context.js';
 
@@ -45,44 +45,5 @@ describe('CursorCodec', () => {
 
   it('refuses a cursor of another list shape (arity)', () => {
     expect(() => codec.decode(codec.encode(['a', 'b'], L), 3, L)).toThrow(ProblemException);
-  });
-});
-
-describe('keysetWhere', () => {
-  type Row = { a: number; b: string };
-  it('uses one row comparison when all directions agree', () => {
-    const keys: KeysetKey<Row>[] = [
-      { column: 't.a', direction: 'DESC', value: (r) => r.a },
-      { column: 't.b', direction: 'DESC', value: (r) => r.b },
-    ];
-    expect(keysetWhere(keys, [1, 'x'])).toEqual({
-      sql: '(t.a, t.b) < (:ks0, :ks1)',
-      params: { ks0: 1, ks1: 'x' },
-    });
-  });
-
-  it('expands mixed directions into the equivalent OR chain', () => {
-    const keys: KeysetKey<Row>[] = [
-      { column: 't.a', direction: 'DESC', value: (r) => r.a },
-      { column: 't.b', direction: 'ASC', value: (r) => r.b },
-    ];
-    expect(keysetWhere(keys, [1, 'x']).sql).toBe('((t.a < :ks0) OR (t.a = :ks0 AND t.b > :ks1))');
-  });
-});
-
-describe('toPage', () => {
-  const codec = new CursorCodec('k');
-  const keys: KeysetKey<{ id: number }>[] = [
-    { column: 'id', direction: 'ASC', value: (r) => r.id },
-  ];
-
-  it('gives a cursor only when a further row exists', () => {
-    const more = toPage([{ id: 1 }, { id: 2 }, { id: 3 }], 2, keys, codec, (r) => r.id);
-    expect(more.data).toEqual([1, 2]);
-    expect(codec.decode(more.nextCursor!, 1, listBinding(keys))).toEqual([2]);
-    expect(toPage([{ id: 1 }], 2, keys, codec, (r) => r.id)).toEqual({
-      data: [1],
-      nextCursor: null,
-    });
   });
 });

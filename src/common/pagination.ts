@@ -9,7 +9,6 @@ import {
 } from '@nestjs/swagger';
 import { Type as ToType } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { CommonProblems } from './problem.js';
 import { RequestContext } from './request-context.js';
 
@@ -96,90 +95,9 @@ export class CursorCodec {
   }
 }
 
-/** One sort key of a keyset page: the SQL expression and the row's value for it. */
-export interface KeysetKey<R> {
-  column: string;
-  direction: 'ASC' | 'DESC';
-  value: (row: R) => string | number | boolean | null;
-}
-
-/**
- * The WHERE fragment that continues after `values` in the order of `keys`, with named
- * parameters. Uniform directions use a row comparison (one index range scan); mixed ones
- * expand to the equivalent OR chain.
- */
-export function keysetWhere<R>(
-  keys: KeysetKey<R>[],
-  values: CursorValues,
-): { sql: string; params: Record<string, unknown> } {
-  const name = (i: number) => `ks${i}`;
-  const params = Object.fromEntries(values.map((v, i) => [name(i), v]));
-  const uniform = keys.every((k) => k.direction === keys[0].direction);
-  if (uniform) {
-    const op = keys[0].direction === 'ASC' ? '>' : '<';
-    const sql = `(${keys.map((k) => k.column).join(', ')}) ${op} (${keys.map((_, i) => `:${name(i)}`).join(', ')})`;
-    return { sql, params };
-  }
-  const ors = keys.map((k, i) => {
-    const eqs = keys.slice(0, i).map((prev, j) => `${prev.column} = :${name(j)}`);
-    const op = k.direction === 'ASC' ? '>' : '<';
-    return `(${[...eqs, `${k.column} ${op} :${name(i)}`].join(' AND ')})`;
-  });
-  return { sql: `(${ors.join(' OR ')})`, params };
-}
-
-/** Cuts the `limit + 1` rows fetched into a page and the cursor of its last row. */
-export function toPage<R, T>(
-  rows: R[],
-  limit: number,
-  keys: KeysetKey<R>[],
-  codec: CursorCodec,
-  map: (row: R) => T,
-): Page<T> {
-  const hasMore = rows.length > limit;
-  const pageRows = hasMore ? rows.slice(0, limit) : rows;
-  const last = pageRows[pageRows.length - 1];
-  return {
-    data: pageRows.map(map),
-    nextCursor:
-      hasMore && last
-        ? codec.encode(
-            keys.map((k) => k.value(last)),
-            listBinding(keys),
-          )
-        : null,
-  };
-}
-
 export interface PageRequest {
   limit?: number;
   cursor?: string;
-}
-
-/**
- * Runs a keyset page of `qb`: continues after the cursor, orders by `keys`, fetches one row
- * more than the page to know whether another follows. No OFFSET, ever.
- */
-export async function paginate<E extends ObjectLiteral, T>(
-  qb: SelectQueryBuilder<E>,
-  page: PageRequest,
-  keys: KeysetKey<E>[],
-  codec: CursorCodec,
-  map: (row: E) => T,
-): Promise<Page<T>> {
-  const limit = page.limit ?? DEFAULT_PAGE_SIZE;
-  if (page.cursor) {
-    const { sql, params } = keysetWhere(
-      keys,
-      codec.decode(page.cursor, keys.length, listBinding(keys)),
-    );
-    qb.andWhere(sql, params);
-  }
-  keys.forEach((k, i) =>
-    i === 0 ? qb.orderBy(k.column, k.direction) : qb.addOrderBy(k.column, k.direction),
-  );
-  const rows = await qb.limit(limit + 1).getMany();
-  return toPage(rows, limit, keys, codec, map);
 }
 
 /** Swagger: `{ data: Item[], nextCursor }` for a list route. */

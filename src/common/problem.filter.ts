@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { QueryFailedError } from 'typeorm';
+import { PreconditionFailedError, VersionConflictError } from '../database/data-errors.js';
 import { isDependencyUnavailable } from '../database/pg-errors.js';
 import {
   CommonProblems,
@@ -71,6 +72,10 @@ export function toProblem(
         ? response
         : (((response as { message?: unknown }).message as string | undefined) ?? err.message);
     problem = new ProblemException(kind, status >= 500 ? kind.title : String(message));
+  } else if (err instanceof VersionConflictError) {
+    problem = CommonProblems.concurrentModification();
+  } else if (err instanceof PreconditionFailedError) {
+    problem = CommonProblems.preconditionFailed(err.message);
   } else if (
     err instanceof QueryFailedError &&
     PG_ERRORS[(err.driverError as { code?: string }).code ?? '']

@@ -1,10 +1,10 @@
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
-import { CommonProblems } from '../common/problem.js';
+import { PreconditionFailedError, VersionConflictError } from './data-errors.js';
 
 /** Checks If-Match against the version read, for deletes and other non-update writes. */
 export function checkIfMatch(readVersion: number, ifMatch: number | undefined): void {
   if (ifMatch !== undefined && ifMatch !== readVersion) {
-    throw CommonProblems.preconditionFailed(
+    throw new PreconditionFailedError(
       `Current version is ${readVersion}, If-Match was ${ifMatch}.`,
     );
   }
@@ -13,16 +13,16 @@ export function checkIfMatch(readVersion: number, ifMatch: number | undefined): 
 /** A conditional write matched no row: another writer committed after the caller's read. */
 function versionConflict(ifMatch: number | undefined): Error {
   return ifMatch !== undefined
-    ? CommonProblems.preconditionFailed('The resource was changed by another request.')
-    : CommonProblems.concurrentModification();
+    ? new PreconditionFailedError('The resource was changed by another request.')
+    : new VersionConflictError();
 }
 
 /**
  * Writes `values` to the row only if it is still at `readVersion`, bumping its version.
  *
  * The caller read the row (and checked `If-Match` against it) in the same transaction; if
- * another writer committed in between, no row matches and the update is refused (412 when the
- * client sent If-Match, 409 otherwise), so no update is ever lost silently.
+ * another writer committed in between, no row matches and the update is refused (`PreconditionFailedError` when
+ * the client sent If-Match, `VersionConflictError` otherwise; answered 412 / 409), so no update is ever lost silently.
  */
 export async function updateVersioned<T extends ObjectLiteral>(
   em: EntityManager,

@@ -1,11 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, principalUserId } from '../common/auth.decorators.js';
-import { SkipIdempotency } from '../common/idempotency.interceptor.js';
-import { ApiAuth, ApiProblems } from '../common/openapi.js';
-import { ApiPage, PageQueryDto, type Page } from '../common/pagination.js';
+import { Body, Controller, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { principalUserId } from '../common/auth.decorators.js';
+import { PageQueryDto, type Page } from '../common/pagination.js';
 import { UuidParam } from '../common/params.js';
-import type { Principal } from '../common/request-context.js';
+import { CurrentActor, Route, type Actor } from '../kernel/index.js';
 import { ApiTokensService } from './api-tokens.service.js';
 import {
   ApiTokenResponseDto,
@@ -14,47 +12,50 @@ import {
 } from './dto/api-token.dto.js';
 
 @ApiTags('identity')
-@ApiAuth()
-@Controller('v1/me/tokens')
+@Controller('v1')
 export class ApiTokensController {
   constructor(private readonly tokens: ApiTokensService) {}
 
-  @Post()
-  @SkipIdempotency()
-  @ApiOperation({
+  @Route({
+    method: 'POST',
+    path: 'me/tokens',
     summary: 'Create a personal API token (the token is shown only here)',
     description:
       'Needs an access token (a signed-in user): an API token cannot create API tokens (403 `insufficient-scope`). Answers with a credential, so Idempotency-Key is ignored: it is never stored to be replayed.',
+    success: { type: CreatedApiTokenResponseDto },
+    problems: [400, 403, 422],
+    idempotent: false,
   })
-  @ApiCreatedResponse({ type: CreatedApiTokenResponseDto })
-  @ApiProblems(400, 403, 422)
   create(
-    @CurrentPrincipal() principal: Principal,
+    @CurrentActor() actor: Actor,
     @Body() dto: CreateApiTokenDto,
   ): Promise<CreatedApiTokenResponseDto> {
-    return this.tokens.create(principal, dto);
+    return this.tokens.create(actor, dto);
   }
 
-  @Get()
-  @ApiOperation({ summary: 'List my API tokens (newest first; never the tokens themselves)' })
-  @ApiPage(ApiTokenResponseDto)
-  @ApiProblems(400, 422)
+  @Route({
+    method: 'GET',
+    path: 'me/tokens',
+    summary: 'List my API tokens (newest first; never the tokens themselves)',
+    success: { type: ApiTokenResponseDto },
+    page: true,
+    problems: [400, 422],
+  })
   list(
-    @CurrentPrincipal() principal: Principal,
+    @CurrentActor() actor: Actor,
     @Query() page: PageQueryDto,
   ): Promise<Page<ApiTokenResponseDto>> {
-    return this.tokens.list(principalUserId(principal), page);
+    return this.tokens.list(principalUserId(actor), page);
   }
 
-  @Delete(':tokenId')
-  @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ summary: 'Revoke an API token' })
-  @ApiNoContentResponse()
-  @ApiProblems(400, 403, 404)
-  async revoke(
-    @CurrentPrincipal() principal: Principal,
-    @UuidParam('tokenId') tokenId: string,
-  ): Promise<void> {
-    await this.tokens.revoke(principalUserId(principal), tokenId);
+  @Route({
+    method: 'DELETE',
+    path: 'me/tokens/:tokenId',
+    summary: 'Revoke an API token',
+    success: { status: 204 },
+    problems: [400, 403, 404],
+  })
+  revoke(@CurrentActor() actor: Actor, @UuidParam('tokenId') tokenId: string): Promise<void> {
+    return this.tokens.revoke(principalUserId(actor), tokenId);
   }
 }

@@ -1,18 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { IsNull } from 'typeorm';
-import { AuditService } from '../audit/audit.service.js';
-import {
-  CursorCodec,
-  paginate,
-  type KeysetKey,
-  type Page,
-  type PageRequest,
-} from '../common/pagination.js';
+import type { Page, PageRequest } from '../common/pagination.js';
 import { CommonProblems } from '../common/problem.js';
 import type { Principal } from '../common/request-context.js';
 import { TransactionHost } from '../database/transaction-host.js';
 import { newId } from '../database/uuid.js';
+import { AccountLog } from '../kernel/account-log.js';
+import { Clock } from '../kernel/clock.js';
+import { defineKeyset } from '../kernel/keyset.js';
 import { ApiTokenEntity } from './api-token.entity.js';
 import { sha256 } from './auth.service.js';
 import type {
@@ -21,6 +17,7 @@ import type {
   CreatedApiTokenResponseDto,
 } from './dto/api-token.dto.js';
 import { IdentityProblems } from './identity.errors.js';
+import { TokenEvents } from './identity.events.js';
 import { toApiTokenResponse } from './identity.mappers.js';
 
 export const API_TOKEN_PREFIX = 'wd_';
@@ -44,9 +41,16 @@ export function isWellFormedApiToken(token: string): boolean {
   return API_TOKEN_SHAPE.test(token);
 }
 
-const TOKEN_KEYS: KeysetKey<ApiTokenEntity>[] = [
-  { column: 't.id', direction: 'DESC', value: (t) => t.id },
-];
+type TokenRow = Omit<ApiTokenEntity, 'tokenHash' | 'userId' | 'updatedAt'>;
+
+const TOKEN_COLUMNS = `t.id, t.name, t.token_prefix AS "tokenPrefix", t.scopes,
+  t.created_at AS "createdAt", t.expires_at AS "expiresAt", t.last_used_at AS "lastUsedAt",
+  t.revoked_at AS "revokedAt"`;
+
+/** Newest first; `(user_id, id)` is the index that serves it. */
+const TokenList = defineKeyset<TokenRow>('identity.api_tokens', [
+  { column: 't.id', direction: 'DESC', value: (t) => t.id, type: 'uuid' },
+]);
 
 /** Personal API tokens: shown once, stored as SHA-256, scoped, revocable. */
 @Injectable()
@@ -55,8 +59,8 @@ export class ApiTokensService {
 
   constructor(
     private readonly tx: TransactionHost,
-    private readonly audit: AuditService,
-    private readonly cursors: CursorCodec,
+    private readonly accounts: AccountLog,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -71,7 +75,7 @@ export class ApiTokensService {
     }
     const userId = principal.userId;
     const expiresAt = dto.expiresAt ? new Date(dto.expiresAt) : null;
-    if (expiresAt && expiresAt.getTime() <= Date.now()) {
+    if (expiresAt && expiresAt.getTime() <= this.clock.nowMs()) {
       throw CommonProblems.validationFailed('expiresAt must be in the future', {
         errors: [{ field: 'expiresAt', message: 'must be in the future' }],
       });
@@ -89,23 +93,25 @@ export class ApiTokensService {
         expiresAt,
       });
       const saved = await em.findOneByOrFail(ApiTokenEntity, { id });
-      await this.audit.record(em, {
-        workspaceId: null,
-        userId,
-        action: 'token.created',
-        entityType: 'api_token',
-        entityId: id,
-        changes: { name: { from: null, to: dto.name }, scopes: { from: null, to: dto.scopes } },
+      await this.accounts.record(em, userId, TokenEvents.created, id, {
+        name: { from: null, to: dto.name },
+        scopes: { from: null, to: dto.scopes },
       });
       return { ...toApiTokenResponse(saved), token };
     });
   }
 
-  list(userId: string, page: PageRequest): Promise<Page<ApiTokenResponseDto>> {
-    const qb = this.tx.manager
-      .createQueryBuilder(ApiTokenEntity, 't')
-      .where('t.user_id = :userId', { userId });
-    return paginate(qb, page, TOKEN_KEYS, this.cursors, toApiTokenResponse);
+  async list(userId: string, page: PageRequest): Promise<Page<ApiTokenResponseDto>> {
+    const limit = TokenList.limit(page.limit);
+    const params: unknown[] = [userId];
+    const after = TokenList.after(page.cursor, params);
+    const rows = (await this.tx.manager.query(
+      `SELECT ${TOKEN_COLUMNS} FROM api_tokens t
+        WHERE t.user_id = $1 AND ${after}
+        ORDER BY ${TokenList.orderBy} LIMIT ${limit + 1}`,
+      params,
+    )) as TokenRow[];
+    return TokenList.page(rows, limit, toApiTokenResponse);
   }
 
   async revoke(userId: string, tokenId: string): Promise<void> {
@@ -113,18 +119,10 @@ export class ApiTokensService {
       const token = await em.findOneBy(ApiTokenEntity, { id: tokenId, userId });
       if (!token) throw CommonProblems.notFound('No such API token.');
       if (token.revokedAt) return;
-      await em.update(
-        ApiTokenEntity,
-        { id: tokenId, revokedAt: IsNull() },
-        { revokedAt: new Date() },
-      );
-      await this.audit.record(em, {
-        workspaceId: null,
-        userId,
-        action: 'token.revoked',
-        entityType: 'api_token',
-        entityId: tokenId,
-        changes: { revokedAt: { from: null, to: new Date().toISOString() } },
+      const revokedAt = this.clock.now();
+      await em.update(ApiTokenEntity, { id: tokenId, revokedAt: IsNull() }, { revokedAt });
+      await this.accounts.record(em, userId, TokenEvents.revoked, tokenId, {
+        revokedAt: { from: null, to: revokedAt.toISOString() },
       });
     });
   }
@@ -133,7 +131,7 @@ export class ApiTokensService {
   async authenticate(token: string): Promise<Principal | null> {
     const hash = sha256(token);
     const refusedUntil = this.refused.get(hash);
-    if (refusedUntil !== undefined && refusedUntil > Date.now()) return null;
+    if (refusedUntil !== undefined && refusedUntil > this.clock.nowMs()) return null;
     const row = await this.tx.manager.findOne(ApiTokenEntity, {
       where: { tokenHash: hash },
       select: {
@@ -145,12 +143,13 @@ export class ApiTokensService {
         lastUsedAt: true,
       },
     });
-    if (!row || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= Date.now())) {
+    if (!row || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= this.clock.nowMs())) {
       this.remember(hash);
       return null;
     }
-    if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-      await this.tx.manager.update(ApiTokenEntity, { id: row.id }, { lastUsedAt: new Date() });
+    const now = this.clock.now();
+    if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+      await this.tx.manager.update(ApiTokenEntity, { id: row.id }, { lastUsedAt: now });
     }
     return { type: 'token', userId: row.userId, tokenId: row.id, scopes: row.scopes };
   }
@@ -161,6 +160,6 @@ export class ApiTokensService {
       const oldest = this.refused.keys().next().value;
       if (oldest !== undefined) this.refused.delete(oldest);
     }
-    this.refused.set(hash, Date.now() + REFUSED_TOKEN_TTL_MS);
+    this.refused.set(hash, this.clock.nowMs() + REFUSED_TOKEN_TTL_MS);
   }
 }

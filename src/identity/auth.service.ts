@@ -2,13 +2,21 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { EntityManager } from 'typeorm';
-import { AuditService } from '../audit/audit.service.js';
 import type { Principal } from '../common/request-context.js';
 import { TransactionHost } from '../database/transaction-host.js';
 import { isUniqueViolation } from '../database/pg-errors.js';
 import { newId } from '../database/uuid.js';
-import type { RegisterDto, RegisterResponseDto, TokenPairDto } from './dto/auth.dto.js';
+import { AccountLog } from '../kernel/account-log.js';
+import { Clock } from '../kernel/clock.js';
+import type { EventType } from '../kernel/events.js';
+import type {
+  RegisterDto,
+  RegisterResponseDto,
+  TokenPairDto,
+  UserResponseDto,
+} from './dto/auth.dto.js';
 import { IdentityProblems } from './identity.errors.js';
+import { SessionEvents, UserEvents } from './identity.events.js';
 import { toUserResponse } from './identity.mappers.js';
 import { decoyHash, hashPassword, verifyPassword } from './passwords.js';
 import { RefreshTokenEntity } from './refresh-token.entity.js';
@@ -32,7 +40,8 @@ export class AuthService {
   constructor(
     private readonly tx: TransactionHost,
     private readonly jwt: JwtService,
-    private readonly audit: AuditService,
+    private readonly accounts: AccountLog,
+    private readonly clock: Clock,
   ) {}
 
   async register(dto: RegisterDto): Promise<RegisterResponseDto> {
@@ -51,15 +60,14 @@ export class AuthService {
         throw isUniqueViolation(err, 'ux_users_email') ? IdentityProblems.emailTaken() : err;
       });
       const saved = await em.findOneByOrFail(UserEntity, { id: user.id });
-      await this.audit.record(em, {
-        workspaceId: null,
-        userId: saved.id,
-        action: 'user.registered',
-        entityType: 'user',
-        entityId: saved.id,
-        changes: { email: { from: null, to: saved.email }, name: { from: null, to: saved.name } },
-        actor: { type: 'user', userId: saved.id },
-      });
+      await this.accounts.record(
+        em,
+        saved.id,
+        UserEvents.registered,
+        saved.id,
+        { email: { from: null, to: saved.email }, name: { from: null, to: saved.name } },
+        { type: 'user', userId: saved.id },
+      );
       const pair = await this.startSession(em, saved.id, newId());
       return { user: toUserResponse(saved), ...pair };
     });
@@ -75,13 +83,9 @@ export class AuthService {
       if (user) {
         const recordFailure = async (): Promise<void> => {
           await this.tx.run((em) =>
-            this.audit.record(em, {
-              workspaceId: null,
-              userId: user.id,
-              action: 'user.login_failed',
-              entityType: 'user',
-              entityId: user.id,
-              actor: { type: 'system', name: 'auth' },
+            this.accounts.record(em, user.id, UserEvents.loginFailed, user.id, undefined, {
+              type: 'system',
+              name: 'auth',
             }),
           );
         };
@@ -95,13 +99,9 @@ export class AuthService {
     return this.tx.run(async (em) => {
       const familyId = newId();
       const pair = await this.startSession(em, user.id, familyId);
-      await this.audit.record(em, {
-        workspaceId: null,
+      await this.accounts.record(em, user.id, SessionEvents.created, familyId, undefined, {
+        type: 'user',
         userId: user.id,
-        action: 'session.created',
-        entityType: 'session',
-        entityId: familyId,
-        actor: { type: 'user', userId: user.id },
       });
       return pair;
     });
@@ -116,7 +116,8 @@ export class AuthService {
     const tokenHash = sha256(refreshToken);
     const outcome = await this.tx.run(async (em) => {
       const current = await em.findOneBy(RefreshTokenEntity, { tokenHash });
-      if (!current || current.revokedAt || current.expiresAt.getTime() <= Date.now()) return null;
+      if (!current || current.revokedAt || current.expiresAt.getTime() <= this.clock.nowMs())
+        return null;
       const rotated = await em
         .createQueryBuilder()
         .update(RefreshTokenEntity)
@@ -124,21 +125,21 @@ export class AuthService {
         .where('id = :id AND rotated_at IS NULL AND revoked_at IS NULL', { id: current.id })
         .execute();
       if (rotated.affected !== 1) {
-        await this.revokeFamily(em, current.familyId, current.userId, 'session.reuse_detected', {
+        await this.revokeFamily(em, current.familyId, current.userId, SessionEvents.reuseDetected, {
           type: 'system',
           name: 'auth',
         });
         return 'reused' as const;
       }
       const pair = await this.startSession(em, current.userId, current.familyId);
-      await this.audit.record(em, {
-        workspaceId: null,
-        userId: current.userId,
-        action: 'session.refreshed',
-        entityType: 'session',
-        entityId: current.familyId,
-        actor: { type: 'user', userId: current.userId },
-      });
+      await this.accounts.record(
+        em,
+        current.userId,
+        SessionEvents.refreshed,
+        current.familyId,
+        undefined,
+        { type: 'user', userId: current.userId },
+      );
       return pair;
     });
     if (outcome === null || outcome === 'reused') throw IdentityProblems.invalidRefreshToken();
@@ -150,22 +151,22 @@ export class AuthService {
     await this.tx.run(async (em) => {
       const current = await em.findOneBy(RefreshTokenEntity, { tokenHash: sha256(refreshToken) });
       if (current && !current.revokedAt)
-        await this.revokeFamily(em, current.familyId, current.userId, 'session.logged_out', {
+        await this.revokeFamily(em, current.familyId, current.userId, SessionEvents.loggedOut, {
           type: 'user',
           userId: current.userId,
         });
     });
   }
 
-  async me(userId: string): Promise<UserEntity> {
-    return this.tx.manager.findOneByOrFail(UserEntity, { id: userId });
+  async me(userId: string): Promise<UserResponseDto> {
+    return toUserResponse(await this.tx.manager.findOneByOrFail(UserEntity, { id: userId }));
   }
 
   private async revokeFamily(
     em: EntityManager,
     familyId: string,
     userId: string,
-    action: string,
+    event: EventType,
     actor: Principal,
   ): Promise<void> {
     await em
@@ -174,14 +175,7 @@ export class AuthService {
       .set({ revokedAt: () => 'now()' })
       .where('family_id = :familyId AND revoked_at IS NULL', { familyId })
       .execute();
-    await this.audit.record(em, {
-      workspaceId: null,
-      userId,
-      action,
-      entityType: 'session',
-      entityId: familyId,
-      actor,
-    });
+    await this.accounts.record(em, userId, event, familyId, undefined, actor);
   }
 
   private async startSession(
@@ -195,7 +189,7 @@ export class AuthService {
       userId,
       familyId,
       tokenHash: sha256(refreshToken),
-      expiresAt: new Date(Date.now() + REFRESH_TOKEN_TTL_MS),
+      expiresAt: new Date(this.clock.nowMs() + REFRESH_TOKEN_TTL_MS),
     });
     const claims: AccessClaims = { sub: userId, sid: familyId, typ: 'access' };
     const accessToken = await this.jwt.signAsync(claims, { expiresIn: ACCESS_TOKEN_TTL_SECONDS });

@@ -15,7 +15,9 @@ export const toUserResponse = (u: UserEntity): UserResponseDto => ({
   createdAt: u.createdAt.toISOString(),
 });
 
-export const toApiTokenResponse = (t: ApiTokenEntity): ApiTokenResponseDto => ({
+export const toApiTokenResponse = (
+  t: Omit<ApiTokenEntity, 'tokenHash' | 'userId' | 'updatedAt'>,
+): ApiTokenResponseDto => ({
   id: t.id,
   name: t.name,
   tokenPrefix: t.tokenPrefix,
@@ -26,7 +28,13 @@ export const toApiTokenResponse = (t: ApiTokenEntity): ApiTokenResponseDto => ({
   revokedAt: iso(t.revokedAt),
 });
 
-export const toWorkspaceResponse = (w: WorkspaceEntity, role: Role): WorkspaceResponseDto => ({
+export const toWorkspaceResponse = (
+  w: Pick<
+    WorkspaceEntity,
+    'id' | 'name' | 'searchLanguage' | 'timeZone' | 'version' | 'createdAt' | 'updatedAt'
+  >,
+  role: Role,
+): WorkspaceResponseDto => ({
   id: w.id,
   name: w.name,
   role,
@@ -38,7 +46,7 @@ export const toWorkspaceResponse = (w: WorkspaceEntity, role: Role): WorkspaceRe
 });
 
 export const toMemberResponse = (
-  m: MembershipEntity,
+  m: Pick<MembershipEntity, 'userId' | 'role' | 'version' | 'createdAt'>,
   u: Pick<UserEntity, 'email' | 'name'>,
 ): MemberResponseDto => ({
   userId: m.userId,

@@ -2,7 +2,6 @@ import { createSecretKey } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AuditModule } from '../audit/audit.module.js';
 import { JWT_SECRET } from '../common/kernel-tokens.js';
 import { ApiTokenEntity } from './api-token.entity.js';
 import { ApiTokensController } from './api-tokens.controller.js';
@@ -15,7 +14,6 @@ import { MembershipEntity } from './membership.entity.js';
 import { RefreshTokenEntity } from './refresh-token.entity.js';
 import { UserEntity } from './user.entity.js';
 import { UserPresence } from './user-presence.js';
-import { WorkspaceAccess } from './workspace-access.service.js';
 import { WorkspaceEntity } from './workspace.entity.js';
 import { WorkspacesController } from './workspaces.controller.js';
 import { WorkspacesService } from './workspaces.service.js';
@@ -40,7 +38,6 @@ import { WorkspacesService } from './workspaces.service.js';
         verifyOptions: { algorithms: ['HS256'] },
       }),
     }),
-    AuditModule,
   ],
   controllers: [AuthController, ApiTokensController, WorkspacesController],
   providers: [
@@ -48,10 +45,9 @@ import { WorkspacesService } from './workspaces.service.js';
     ApiTokensService,
     WorkspacesService,
     MembersService,
-    WorkspaceAccess,
     AuthGuard,
     UserPresence,
   ],
-  exports: [WorkspaceAccess, AuthGuard, ApiTokensService],
+  exports: [AuthGuard, ApiTokensService],
 })
 export class IdentityModule {}

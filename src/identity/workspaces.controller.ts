@@ -1,27 +1,9 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  HttpStatus,
-  Patch,
-  Post,
-  Query,
-} from '@nestjs/common';
-import {
-  ApiCreatedResponse,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
-import { CurrentPrincipal } from '../common/auth.decorators.js';
+import { Body, Controller, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { IfMatch } from '../common/etag.js';
-import { ApiAuth, ApiIdempotencyKey, ApiIfMatch, ApiProblems } from '../common/openapi.js';
-import { ApiPage, PageQueryDto, type Page } from '../common/pagination.js';
+import { PageQueryDto, type Page } from '../common/pagination.js';
 import { UuidParam } from '../common/params.js';
-import type { Principal } from '../common/request-context.js';
+import { CurrentActor, Route, type Actor } from '../kernel/index.js';
 import {
   AddMemberDto,
   CreateWorkspaceDto,
@@ -34,142 +16,176 @@ import { MembersService } from './members.service.js';
 import { WorkspacesService } from './workspaces.service.js';
 
 @ApiTags('workspaces')
-@ApiAuth()
-@Controller('v1/workspaces')
+@Controller('v1')
 export class WorkspacesController {
   constructor(
     private readonly workspaces: WorkspacesService,
     private readonly members: MembersService,
   ) {}
 
-  @Post()
-  @ApiOperation({ summary: 'Create a workspace (you become its owner)' })
-  @ApiIdempotencyKey()
-  @ApiCreatedResponse({ type: WorkspaceResponseDto })
-  @ApiProblems(400, 403, 409, 422)
+  @Route({
+    method: 'POST',
+    path: 'workspaces',
+    summary: 'Create a workspace (you become its owner)',
+    success: { type: WorkspaceResponseDto },
+    problems: [400, 403, 409, 422],
+  })
   create(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @Body() dto: CreateWorkspaceDto,
   ): Promise<WorkspaceResponseDto> {
-    return this.workspaces.create(p, dto);
+    return this.workspaces.create(actor, dto);
   }
 
-  @Get()
-  @ApiOperation({ summary: 'List the workspaces I am a member of' })
-  @ApiPage(WorkspaceResponseDto)
-  @ApiProblems(400, 422)
+  @Route({
+    method: 'GET',
+    path: 'workspaces',
+    summary: 'List the workspaces I am a member of',
+    success: { type: WorkspaceResponseDto },
+    page: true,
+    problems: [400, 422],
+  })
   list(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @Query() page: PageQueryDto,
   ): Promise<Page<WorkspaceResponseDto>> {
-    return this.workspaces.listMine(p, page);
+    return this.workspaces.listMine(actor, page);
   }
 
-  @Get(':workspaceId')
-  @ApiOperation({ summary: 'Get a workspace' })
-  @ApiOkResponse({ type: WorkspaceResponseDto })
-  @ApiProblems(400, 404)
+  @Route({
+    method: 'GET',
+    path: 'workspaces/:workspaceId',
+    summary: 'Get a workspace',
+    role: 'viewer',
+    success: { type: WorkspaceResponseDto },
+    problems: [400, 404],
+  })
   get(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('workspaceId') id: string,
   ): Promise<WorkspaceResponseDto> {
-    return this.workspaces.get(p, id);
+    return this.workspaces.get(actor, id);
   }
 
-  @Patch(':workspaceId')
-  @ApiOperation({ summary: 'Rename a workspace (admins)' })
-  @ApiIdempotencyKey()
-  @ApiIfMatch()
-  @ApiOkResponse({ type: WorkspaceResponseDto })
-  @ApiProblems(400, 403, 404, 409, 422)
+  @Route({
+    method: 'PATCH',
+    path: 'workspaces/:workspaceId',
+    summary: 'Rename a workspace (admins)',
+    role: 'admin',
+    success: { type: WorkspaceResponseDto },
+    problems: [400, 403, 404, 409, 422],
+    ifMatch: true,
+  })
   update(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('workspaceId') id: string,
     @Body() dto: UpdateWorkspaceDto,
     @IfMatch() ifMatch?: number,
   ): Promise<WorkspaceResponseDto> {
-    return this.workspaces.update(p, id, dto, ifMatch);
+    return this.workspaces.update(actor, id, dto, ifMatch);
   }
 
-  @Delete(':workspaceId')
-  @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ summary: 'Delete a workspace (owners)' })
-  @ApiIfMatch()
-  @ApiNoContentResponse()
-  @ApiProblems(400, 403, 404, 409)
-  async remove(
-    @CurrentPrincipal() p: Principal,
+  @Route({
+    method: 'DELETE',
+    path: 'workspaces/:workspaceId',
+    summary: 'Delete a workspace (owners)',
+    role: 'owner',
+    success: { status: 204 },
+    problems: [400, 403, 404, 409],
+    ifMatch: true,
+  })
+  remove(
+    @CurrentActor() actor: Actor,
     @UuidParam('workspaceId') id: string,
     @IfMatch() ifMatch?: number,
   ): Promise<void> {
-    await this.workspaces.remove(p, id, ifMatch);
+    return this.workspaces.remove(actor, id, ifMatch);
   }
 
-  @Get(':workspaceId/members')
-  @ApiOperation({ summary: 'List members' })
-  @ApiPage(MemberResponseDto)
-  @ApiProblems(400, 404, 422)
+  @Route({
+    method: 'GET',
+    path: 'workspaces/:workspaceId/members',
+    summary: 'List members',
+    role: 'viewer',
+    success: { type: MemberResponseDto },
+    page: true,
+    problems: [400, 404, 422],
+  })
   listMembers(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('workspaceId') id: string,
     @Query() page: PageQueryDto,
   ): Promise<Page<MemberResponseDto>> {
-    return this.members.list(p, id, page);
+    return this.members.list(actor, id, page);
   }
 
-  @Post(':workspaceId/members')
-  @ApiOperation({ summary: 'Add a registered user as a member (admins; owner role by owners)' })
-  @ApiIdempotencyKey()
-  @ApiCreatedResponse({ type: MemberResponseDto })
-  @ApiProblems(400, 403, 404, 409, 422)
+  @Route({
+    method: 'POST',
+    path: 'workspaces/:workspaceId/members',
+    summary: 'Add a registered user as a member (admins; owner role by owners)',
+    role: 'admin',
+    success: { type: MemberResponseDto },
+    problems: [400, 403, 404, 409, 422],
+  })
   addMember(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('workspaceId') id: string,
     @Body() dto: AddMemberDto,
   ): Promise<MemberResponseDto> {
-    return this.members.add(p, id, dto);
+    return this.members.add(actor, id, dto);
   }
 
-  @Get(':workspaceId/members/:userId')
-  @ApiOperation({ summary: 'Get a member' })
-  @ApiOkResponse({ type: MemberResponseDto })
-  @ApiProblems(400, 404)
+  @Route({
+    method: 'GET',
+    path: 'workspaces/:workspaceId/members/:userId',
+    summary: 'Get a member',
+    role: 'viewer',
+    success: { type: MemberResponseDto },
+    problems: [400, 404],
+  })
   getMember(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('workspaceId') id: string,
     @UuidParam('userId') userId: string,
   ): Promise<MemberResponseDto> {
-    return this.members.get(p, id, userId);
+    return this.members.get(actor, id, userId);
   }
 
-  @Patch(':workspaceId/members/:userId')
-  @ApiOperation({ summary: "Change a member's role (the last owner cannot be demoted)" })
-  @ApiIdempotencyKey()
-  @ApiIfMatch()
-  @ApiOkResponse({ type: MemberResponseDto })
-  @ApiProblems(400, 403, 404, 409, 422)
+  @Route({
+    method: 'PATCH',
+    path: 'workspaces/:workspaceId/members/:userId',
+    summary: "Change a member's role (the last owner cannot be demoted)",
+    role: 'admin',
+    success: { type: MemberResponseDto },
+    problems: [400, 403, 404, 409, 422],
+    ifMatch: true,
+  })
   changeRole(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('workspaceId') id: string,
     @UuidParam('userId') userId: string,
     @Body() dto: UpdateMemberDto,
     @IfMatch() ifMatch?: number,
   ): Promise<MemberResponseDto> {
-    return this.members.changeRole(p, id, userId, dto, ifMatch);
+    return this.members.changeRole(actor, id, userId, dto, ifMatch);
   }
 
-  @Delete(':workspaceId/members/:userId')
-  @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ summary: 'Remove a member, or leave (the last owner cannot)' })
-  @ApiIfMatch()
-  @ApiNoContentResponse()
-  @ApiProblems(400, 403, 404, 409)
-  async removeMember(
-    @CurrentPrincipal() p: Principal,
+  @Route({
+    method: 'DELETE',
+    path: 'workspaces/:workspaceId/members/:userId',
+    summary: 'Remove a member, or leave (the last owner cannot)',
+    description: 'Any member may remove themselves; removing somebody else needs admin.',
+    role: 'viewer',
+    success: { status: 204 },
+    problems: [400, 403, 404, 409],
+    ifMatch: true,
+  })
+  removeMember(
+    @CurrentActor() actor: Actor,
     @UuidParam('workspaceId') id: string,
     @UuidParam('userId') userId: string,
     @IfMatch() ifMatch?: number,
   ): Promise<void> {
-    await this.members.remove(p, id, userId, ifMatch);
+    return this.members.remove(actor, id, userId, ifMatch);
   }
 }

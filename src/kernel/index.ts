@@ -1,3 +1,4 @@
+export * from './account-log.js';
 export * from './actor.js';
 export * from './clock.js';
 export * from './event-projections.js';

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { AuditModule } from '../audit/audit.module.js';
 import { appConfig, type AppConfig } from '../config/app.config.js';
+import { AccountLog } from './account-log.js';
 import { Clock, SystemClock } from './clock.js';
 import { EventProjections } from './event-projections.js';
 import { HttpClient, NodeHttpClient } from './http-client.js';
@@ -31,6 +32,7 @@ import { WorkspaceDirectory } from './workspace-directory.js';
     WorkspaceUnitOfWork,
     WorkspaceDirectory,
     OutboxConsumerRunner,
+    AccountLog,
     EventProjections,
   ],
   exports: [
@@ -40,6 +42,7 @@ import { WorkspaceDirectory } from './workspace-directory.js';
     WorkspaceUnitOfWork,
     WorkspaceDirectory,
     OutboxConsumerRunner,
+    AccountLog,
     EventProjections,
     AuditModule,
   ],

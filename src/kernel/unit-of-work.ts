@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { AuditService, type AuditEventInput } from '../audit/audit.service.js';
+import { AuditService, declaredEvent, type AuditEventInput } from '../audit/audit.service.js';
 import type { Changes } from '../audit/changes.js';
 import { CommonProblems } from '../common/problem.js';
 import { preparedQuery } from '../database/prepared-query.js';
@@ -189,14 +189,7 @@ export class WorkspaceUnitOfWork {
           });
           tx.afterCompletion(() => void pending.delete(key));
         }
-        buffer.push({
-          workspaceId,
-          action: event.action,
-          entityType: event.entityType,
-          entityId,
-          changes,
-          actor,
-        });
+        buffer.push(declaredEvent(event, { workspaceId, entityId, changes, actor }));
       },
       afterCommit: (hook) => tx.afterCommit(hook),
     };

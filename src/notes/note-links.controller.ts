@@ -1,69 +1,81 @@
-import { Controller, Delete, Get, HttpCode, HttpStatus, Put, Query } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal } from '../common/auth.decorators.js';
-import { ApiAuth, ApiProblems } from '../common/openapi.js';
-import { ApiPage, PageQueryDto, type Page } from '../common/pagination.js';
+import { Controller, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { PageQueryDto, type Page } from '../common/pagination.js';
 import { UuidParam } from '../common/params.js';
-import type { Principal } from '../common/request-context.js';
+import { CurrentActor, Route, type Actor } from '../kernel/index.js';
 import { LinkedNoteDto, NoteCardLinkDto } from './dto/link.dto.js';
 import { NoteLinksService } from './note-links.service.js';
 
 @ApiTags('notes')
-@ApiAuth()
 @Controller('v1')
 export class NoteLinksController {
   constructor(private readonly links: NoteLinksService) {}
 
-  @Put('notes/:noteId/cards/:cardId')
-  @ApiOperation({
+  @Route({
+    method: 'PUT',
+    path: 'notes/:noteId/cards/:cardId',
     summary: 'Link a card of the same workspace to a note (members; idempotent)',
     description:
       'Linking an already linked card changes nothing. A card of another workspace: 422.',
+    role: 'member',
+    success: { type: NoteCardLinkDto },
+    problems: [400, 403, 404, 422],
   })
-  @ApiOkResponse({ type: NoteCardLinkDto })
-  @ApiProblems(400, 403, 404, 422)
   link(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('noteId') noteId: string,
     @UuidParam('cardId') cardId: string,
   ): Promise<NoteCardLinkDto> {
-    return this.links.link(p, noteId, cardId);
+    return this.links.link(actor, noteId, cardId);
   }
 
-  @Delete('notes/:noteId/cards/:cardId')
-  @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ summary: 'Unlink a card from a note (members)' })
-  @ApiNoContentResponse()
-  @ApiProblems(400, 403, 404)
-  async unlink(
-    @CurrentPrincipal() p: Principal,
+  @Route({
+    method: 'DELETE',
+    path: 'notes/:noteId/cards/:cardId',
+    summary: 'Unlink a card from a note (members)',
+    role: 'member',
+    success: { status: 204 },
+    problems: [400, 403, 404],
+  })
+  unlink(
+    @CurrentActor() actor: Actor,
     @UuidParam('noteId') noteId: string,
     @UuidParam('cardId') cardId: string,
   ): Promise<void> {
-    await this.links.unlink(p, noteId, cardId);
+    return this.links.unlink(actor, noteId, cardId);
   }
 
-  @Get('notes/:noteId/cards')
-  @ApiOperation({ summary: 'The cards linked to a note, newest link first' })
-  @ApiPage(NoteCardLinkDto)
-  @ApiProblems(400, 404, 422)
+  @Route({
+    method: 'GET',
+    path: 'notes/:noteId/cards',
+    summary: 'The cards linked to a note, newest link first',
+    role: 'viewer',
+    success: { type: NoteCardLinkDto },
+    page: true,
+    problems: [400, 404, 422],
+  })
   cardsOfNote(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('noteId') noteId: string,
     @Query() page: PageQueryDto,
   ): Promise<Page<NoteCardLinkDto>> {
-    return this.links.cardsOfNote(p, noteId, page);
+    return this.links.cardsOfNote(actor, noteId, page);
   }
 
-  @Get('cards/:cardId/notes')
-  @ApiOperation({ summary: 'The notes linked to a card, newest link first' })
-  @ApiPage(LinkedNoteDto)
-  @ApiProblems(400, 404, 422)
+  @Route({
+    method: 'GET',
+    path: 'cards/:cardId/notes',
+    summary: 'The notes linked to a card, newest link first',
+    role: 'viewer',
+    success: { type: LinkedNoteDto },
+    page: true,
+    problems: [400, 404, 422],
+  })
   notesOfCard(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('cardId') cardId: string,
     @Query() page: PageQueryDto,
   ): Promise<Page<LinkedNoteDto>> {
-    return this.links.notesOfCard(p, cardId, page);
+    return this.links.notesOfCard(actor, cardId, page);
   }
 }

@@ -1,62 +1,68 @@
-import { Controller, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal } from '../common/auth.decorators.js';
+import { Controller, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { IfMatch } from '../common/etag.js';
-import { ApiAuth, ApiIdempotencyKey, ApiIfMatch, ApiProblems } from '../common/openapi.js';
-import { ApiPage, PageQueryDto, type Page } from '../common/pagination.js';
+import { PageQueryDto, type Page } from '../common/pagination.js';
 import { UuidParam } from '../common/params.js';
-import type { Principal } from '../common/request-context.js';
+import { CurrentActor, Route, type Actor } from '../kernel/index.js';
 import { NoteResponseDto } from './dto/note.dto.js';
 import { NoteRevisionResponseDto, NoteRevisionSummaryDto } from './dto/revision.dto.js';
 import { NoteRevisionsService } from './note-revisions.service.js';
 
 @ApiTags('notes')
-@ApiAuth()
-@Controller('v1/notes/:noteId/revisions')
+@Controller('v1')
 export class NoteRevisionsController {
   constructor(private readonly revisions: NoteRevisionsService) {}
 
-  @Get()
-  @ApiOperation({ summary: "List a note's revisions, newest first (without bodies)" })
-  @ApiPage(NoteRevisionSummaryDto)
-  @ApiProblems(400, 404, 422)
+  @Route({
+    method: 'GET',
+    path: 'notes/:noteId/revisions',
+    summary: "List a note's revisions, newest first (without bodies)",
+    role: 'viewer',
+    success: { type: NoteRevisionSummaryDto },
+    page: true,
+    problems: [400, 404, 422],
+  })
   list(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('noteId') noteId: string,
     @Query() page: PageQueryDto,
   ): Promise<Page<NoteRevisionSummaryDto>> {
-    return this.revisions.list(p, noteId, page);
+    return this.revisions.list(actor, noteId, page);
   }
 
-  @Get(':revisionId')
-  @ApiOperation({ summary: 'Get a revision with its body' })
-  @ApiOkResponse({ type: NoteRevisionResponseDto })
-  @ApiProblems(400, 404)
+  @Route({
+    method: 'GET',
+    path: 'notes/:noteId/revisions/:revisionId',
+    summary: 'Get a revision with its body',
+    role: 'viewer',
+    success: { type: NoteRevisionResponseDto },
+    problems: [400, 404],
+  })
   get(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('noteId') noteId: string,
     @UuidParam('revisionId') revisionId: string,
   ): Promise<NoteRevisionResponseDto> {
-    return this.revisions.get(p, noteId, revisionId);
+    return this.revisions.get(actor, noteId, revisionId);
   }
 
-  @Post(':revisionId/restore')
-  @HttpCode(HttpStatus.OK)
-  @ApiOperation({
+  @Route({
+    method: 'POST',
+    path: 'notes/:noteId/revisions/:revisionId/restore',
     summary: "Restore a revision's title, body and tags (members)",
     description:
       'The state it replaces becomes a new revision. If-Match is the note’s current version.',
+    role: 'member',
+    success: { status: 200, type: NoteResponseDto },
+    problems: [400, 403, 404, 409],
+    ifMatch: true,
   })
-  @ApiIdempotencyKey()
-  @ApiIfMatch()
-  @ApiOkResponse({ type: NoteResponseDto })
-  @ApiProblems(400, 403, 404, 409)
   restore(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('noteId') noteId: string,
     @UuidParam('revisionId') revisionId: string,
     @IfMatch() ifMatch?: number,
   ): Promise<NoteResponseDto> {
-    return this.revisions.restore(p, noteId, revisionId, ifMatch);
+    return this.revisions.restore(actor, noteId, revisionId, ifMatch);
   }
 }

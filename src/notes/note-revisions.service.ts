@@ -1,70 +1,53 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
-import {
-  CursorCodec,
-  paginate,
-  type KeysetKey,
-  type Page,
-  type PageRequest,
-} from '../common/pagination.js';
+import type { Page, PageRequest } from '../common/pagination.js';
 import { CommonProblems } from '../common/problem.js';
-import type { Principal } from '../common/request-context.js';
-import { TransactionHost } from '../database/transaction-host.js';
+import type { Actor } from '../kernel/actor.js';
+import { defineKeyset } from '../kernel/keyset.js';
+import type { WorkspaceScope } from '../kernel/unit-of-work.js';
 import type { NoteResponseDto } from './dto/note.dto.js';
 import type { NoteRevisionResponseDto, NoteRevisionSummaryDto } from './dto/revision.dto.js';
 import { NoteRevisionEntity } from './note-revision.entity.js';
 import { REVISION_NOT_FOUND } from './notes.errors.js';
-import { toNoteResponse, toRevisionResponse, toRevisionSummary } from './notes.mappers.js';
+import {
+  toNoteResponse,
+  toRevisionResponse,
+  toRevisionSummary,
+  type RevisionSummaryRow,
+} from './notes.mappers.js';
 import { contentOf, NotesService } from './notes.service.js';
 
+/** Everything but the body, which may be 1 MiB per revision. */
+const SUMMARY_COLUMNS = `r.id, r.note_id AS "noteId", r.version, r.title, r.tags,
+  r.author_id AS "authorId", r.authored_at AS "authoredAt", r.created_at AS "createdAt"`;
+
 /** Newest first; `(workspace_id, note_id, version)` is the unique index that serves it. */
-const REVISION_KEYS: KeysetKey<NoteRevisionEntity>[] = [
-  { column: 'r.version', direction: 'DESC', value: (r) => r.version },
-];
+const RevisionList = defineKeyset<RevisionSummaryRow>('notes.revisions', [
+  { column: 'r.version', direction: 'DESC', value: (r) => r.version, type: 'int' },
+]);
 
 /** Past states of a note: list, read, restore. */
 @Injectable()
 export class NoteRevisionsService {
-  constructor(
-    private readonly tx: TransactionHost,
-    private readonly notes: NotesService,
-    private readonly cursors: CursorCodec,
-  ) {}
+  constructor(private readonly notes: NotesService) {}
 
-  async list(
-    principal: Principal,
-    noteId: string,
-    page: PageRequest,
-  ): Promise<Page<NoteRevisionSummaryDto>> {
-    const note = await this.notes.load(this.tx.manager, principal, noteId, 'viewer');
-    const qb = this.tx.manager
-      .createQueryBuilder(NoteRevisionEntity, 'r')
-      // Everything but the body, which may be 1 MiB per revision.
-      .select([
-        'r.id',
-        'r.noteId',
-        'r.version',
-        'r.title',
-        'r.tags',
-        'r.authorId',
-        'r.authoredAt',
-        'r.createdAt',
-      ])
-      .where('r.workspace_id = :workspaceId AND r.note_id = :noteId', {
-        workspaceId: note.workspaceId,
-        noteId,
-      });
-    return paginate(qb, page, REVISION_KEYS, this.cursors, toRevisionSummary);
+  list(actor: Actor, noteId: string, page: PageRequest): Promise<Page<NoteRevisionSummaryDto>> {
+    return this.notes.withNote(actor, noteId, 'viewer', async (s) => {
+      const limit = RevisionList.limit(page.limit);
+      const params: unknown[] = [s.workspaceId, noteId];
+      const after = RevisionList.after(page.cursor, params);
+      const rows = await s.query<RevisionSummaryRow>(
+        `SELECT ${SUMMARY_COLUMNS} FROM note_revisions r
+          WHERE r.workspace_id = $1 AND r.note_id = $2 AND ${after}
+          ORDER BY ${RevisionList.orderBy} LIMIT ${limit + 1}`,
+        params,
+      );
+      return RevisionList.page(rows, limit, toRevisionSummary);
+    });
   }
 
-  async get(
-    principal: Principal,
-    noteId: string,
-    revisionId: string,
-  ): Promise<NoteRevisionResponseDto> {
-    const note = await this.notes.load(this.tx.manager, principal, noteId, 'viewer');
-    return toRevisionResponse(
-      await this.find(this.tx.manager, note.workspaceId, noteId, revisionId),
+  get(actor: Actor, noteId: string, revisionId: string): Promise<NoteRevisionResponseDto> {
+    return this.notes.withNote(actor, noteId, 'viewer', async (s) =>
+      toRevisionResponse(await this.find(s, noteId, revisionId)),
     );
   }
 
@@ -73,35 +56,32 @@ export class NoteRevisionsService {
    * revision in turn, so a restore can itself be undone. Restoring what is already current
    * changes nothing (no revision, no event).
    */
-  async restore(
-    principal: Principal,
+  restore(
+    actor: Actor,
     noteId: string,
     revisionId: string,
     ifMatch?: number,
   ): Promise<NoteResponseDto> {
-    return this.tx.run(async (em) => {
-      const before = await this.notes.load(em, principal, noteId, 'member');
-      const revision = await this.find(em, before.workspaceId, noteId, revisionId);
+    return this.notes.withNote(actor, noteId, 'member', async (s, before) => {
+      const revision = await this.find(s, noteId, revisionId);
       const next = {
         ...contentOf(before),
         title: revision.title,
         body: revision.body,
         tags: revision.tags,
       };
-      const after = await this.notes.applyChange(em, principal, before, next, ifMatch, revision);
-      return toNoteResponse(after);
+      return toNoteResponse(await this.notes.applyChange(s, before, next, ifMatch, revision));
     });
   }
 
   private async find(
-    em: EntityManager,
-    workspaceId: string,
+    s: WorkspaceScope,
     noteId: string,
     revisionId: string,
   ): Promise<NoteRevisionEntity> {
-    const revision = await em.findOneBy(NoteRevisionEntity, {
+    const revision = await s.em.findOneBy(NoteRevisionEntity, {
       id: revisionId,
-      workspaceId,
+      workspaceId: s.workspaceId,
       noteId,
     });
     if (!revision) throw CommonProblems.notFound(REVISION_NOT_FOUND);

@@ -1,28 +1,9 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  HttpStatus,
-  Patch,
-  Post,
-  Query,
-} from '@nestjs/common';
-import { RouteConfig } from '@nestjs/platform-fastify';
-import {
-  ApiCreatedResponse,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
-import { CurrentPrincipal } from '../common/auth.decorators.js';
+import { Body, Controller, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { IfMatch } from '../common/etag.js';
-import { ApiAuth, ApiIdempotencyKey, ApiIfMatch, ApiProblems } from '../common/openapi.js';
-import { ApiPage, type Page } from '../common/pagination.js';
+import type { Page } from '../common/pagination.js';
 import { UuidParam } from '../common/params.js';
-import type { Principal } from '../common/request-context.js';
+import { CurrentActor, Route, type Actor } from '../kernel/index.js';
 import {
   CreateNoteDto,
   ListNotesQueryDto,
@@ -33,87 +14,95 @@ import {
 import { NOTE_REQUEST_BODY_LIMIT_BYTES } from './notes.constants.js';
 import { NotesService } from './notes.service.js';
 
-/** Routes carrying a note body accept requests big enough for any valid note (see constants). */
-const NoteBodyLimit = () => RouteConfig({ bodyLimit: NOTE_REQUEST_BODY_LIMIT_BYTES });
-
 @ApiTags('notes')
-@ApiAuth()
 @Controller('v1')
 export class NotesController {
   constructor(private readonly notes: NotesService) {}
 
-  @Post('workspaces/:workspaceId/notes')
-  @NoteBodyLimit()
-  @ApiOperation({ summary: 'Create a note (members)' })
-  @ApiIdempotencyKey()
-  @ApiCreatedResponse({ type: NoteResponseDto })
-  @ApiProblems(400, 403, 404, 409, 413, 422)
+  @Route({
+    method: 'POST',
+    path: 'workspaces/:workspaceId/notes',
+    summary: 'Create a note (members)',
+    role: 'member',
+    success: { type: NoteResponseDto },
+    problems: [400, 403, 404, 409, 413, 422],
+    // Routes carrying a note body accept requests big enough for any valid note.
+    bodyLimit: NOTE_REQUEST_BODY_LIMIT_BYTES,
+  })
   create(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('workspaceId') workspaceId: string,
     @Body() dto: CreateNoteDto,
   ): Promise<NoteResponseDto> {
-    return this.notes.create(p, workspaceId, dto);
+    return this.notes.create(actor, workspaceId, dto);
   }
 
-  @Get('workspaces/:workspaceId/notes')
-  @ApiOperation({
+  @Route({
+    method: 'GET',
+    path: 'workspaces/:workspaceId/notes',
     summary: 'List or search notes',
     description:
       'Without `q`: pinned first, then most recently updated. With `q`: full-text search results, most relevant first, each with a highlighted `snippet`. Archived notes only with `archived=true`.',
+    role: 'viewer',
+    success: { type: NoteSummaryDto },
+    page: true,
+    problems: [400, 404, 422],
   })
-  @ApiPage(NoteSummaryDto)
-  @ApiProblems(400, 404, 422)
   list(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('workspaceId') workspaceId: string,
     @Query() query: ListNotesQueryDto,
   ): Promise<Page<NoteSummaryDto>> {
-    return this.notes.list(p, workspaceId, query);
+    return this.notes.list(actor, workspaceId, query);
   }
 
-  @Get('notes/:noteId')
-  @ApiOperation({ summary: 'Get a note' })
-  @ApiOkResponse({ type: NoteResponseDto })
-  @ApiProblems(400, 404)
-  get(
-    @CurrentPrincipal() p: Principal,
-    @UuidParam('noteId') noteId: string,
-  ): Promise<NoteResponseDto> {
-    return this.notes.get(p, noteId);
+  @Route({
+    method: 'GET',
+    path: 'notes/:noteId',
+    summary: 'Get a note',
+    role: 'viewer',
+    success: { type: NoteResponseDto },
+    problems: [400, 404],
+  })
+  get(@CurrentActor() actor: Actor, @UuidParam('noteId') noteId: string): Promise<NoteResponseDto> {
+    return this.notes.get(actor, noteId);
   }
 
-  @Patch('notes/:noteId')
-  @NoteBodyLimit()
-  @ApiOperation({
+  @Route({
+    method: 'PATCH',
+    path: 'notes/:noteId',
     summary: 'Update, pin, archive (`archived: true`) or restore (`archived: false`) a note',
     description:
       'A change of title, body or tags keeps the previous state as a revision. Send If-Match to refuse overwriting a newer version (412).',
+    role: 'member',
+    success: { type: NoteResponseDto },
+    problems: [400, 403, 404, 409, 413, 422],
+    ifMatch: true,
+    bodyLimit: NOTE_REQUEST_BODY_LIMIT_BYTES,
   })
-  @ApiIdempotencyKey()
-  @ApiIfMatch()
-  @ApiOkResponse({ type: NoteResponseDto })
-  @ApiProblems(400, 403, 404, 409, 413, 422)
   update(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('noteId') noteId: string,
     @Body() dto: UpdateNoteDto,
     @IfMatch() ifMatch?: number,
   ): Promise<NoteResponseDto> {
-    return this.notes.update(p, noteId, dto, ifMatch);
+    return this.notes.update(actor, noteId, dto, ifMatch);
   }
 
-  @Delete('notes/:noteId')
-  @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ summary: 'Delete a note with its revisions and card links' })
-  @ApiIfMatch()
-  @ApiNoContentResponse()
-  @ApiProblems(400, 403, 404, 409)
-  async remove(
-    @CurrentPrincipal() p: Principal,
+  @Route({
+    method: 'DELETE',
+    path: 'notes/:noteId',
+    summary: 'Delete a note with its revisions and card links',
+    role: 'member',
+    success: { status: 204 },
+    problems: [400, 403, 404, 409],
+    ifMatch: true,
+  })
+  remove(
+    @CurrentActor() actor: Actor,
     @UuidParam('noteId') noteId: string,
     @IfMatch() ifMatch?: number,
   ): Promise<void> {
-    await this.notes.remove(p, noteId, ifMatch);
+    return this.notes.remove(actor, noteId, ifMatch);
   }
 }

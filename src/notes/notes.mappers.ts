@@ -37,15 +37,21 @@ export const toNoteSummary = (r: NoteListRow): NoteSummaryDto => ({
   ...(r.snippet !== undefined ? { snippet: renderSnippet(r.snippet) } : {}),
 });
 
-export const toRevisionSummary = (r: NoteRevisionEntity): NoteRevisionSummaryDto => ({
+/** A revision without its body (lists). */
+export type RevisionSummaryRow = Pick<
+  NoteRevisionEntity,
+  'id' | 'noteId' | 'version' | 'title' | 'tags' | 'authorId' | 'authoredAt' | 'createdAt'
+>;
+
+export const toRevisionSummary = (r: RevisionSummaryRow): NoteRevisionSummaryDto => ({
   id: r.id,
   noteId: r.noteId,
   noteVersion: r.version,
   title: r.title,
   tags: r.tags,
   authorId: r.authorId,
-  authoredAt: r.authoredAt.toISOString(),
-  createdAt: r.createdAt.toISOString(),
+  authoredAt: new Date(r.authoredAt).toISOString(),
+  createdAt: new Date(r.createdAt).toISOString(),
 });
 
 export const toRevisionResponse = (r: NoteRevisionEntity): NoteRevisionResponseDto => ({

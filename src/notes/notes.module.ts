@@ -1,8 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AuditModule } from '../audit/audit.module.js';
 import { BoardModule } from '../board/board.module.js';
-import { IdentityModule } from '../identity/identity.module.js';
 import { NoteCardLinkEntity } from './note-card-link.entity.js';
 import { NoteDirectory } from './note-directory.service.js';
 import { NoteLinksController } from './note-links.controller.js';
@@ -19,8 +17,6 @@ import { NotesService } from './notes.service.js';
 @Module({
   imports: [
     TypeOrmModule.forFeature([NoteEntity, NoteRevisionEntity, NoteCardLinkEntity]),
-    AuditModule,
-    IdentityModule,
     BoardModule,
   ],
   controllers: [NotesController, NoteRevisionsController, NoteLinksController],

@@ -1,15 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import {
-  CursorCodec,
-  listBinding,
-  DEFAULT_PAGE_SIZE,
-  keysetWhere,
-  toPage,
-  type KeysetKey,
-  type Page,
-  type PageRequest,
-} from '../common/pagination.js';
-import { TransactionHost } from '../database/transaction-host.js';
+import type { Page, PageRequest } from '../common/pagination.js';
+import { defineKeyset } from '../kernel/keyset.js';
+import type { WorkspaceScope } from '../kernel/unit-of-work.js';
 import { NOTE_EXCERPT_LENGTH, SNIPPET_SOURCE_CHARS } from './notes.constants.js';
 import type { ParsedSearch } from './search-query.js';
 import { HIGHLIGHT_END, HIGHLIGHT_START } from './snippet.js';
@@ -55,27 +47,30 @@ const SUMMARY_COLUMNS = `n.id, n.workspace_id AS "workspaceId", n.title, n.tags,
   to_char(n.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "updatedAtKey"`;
 
 /** Pinned first, then most recently updated; all descending, so one backward index scan. */
-const LIST_KEYS: KeysetKey<NoteListRow>[] = [
-  { column: 'n.pinned', direction: 'DESC', value: (r) => r.pinned },
-  { column: 'n.updated_at', direction: 'DESC', value: (r) => r.updatedAtKey },
-  { column: 'n.id', direction: 'DESC', value: (r) => r.id },
-];
+const NoteList = defineKeyset<NoteListRow>('notes.list', [
+  { column: 'n.pinned', direction: 'DESC', value: (r) => r.pinned, type: 'boolean' },
+  { column: 'n.updated_at', direction: 'DESC', value: (r) => r.updatedAtKey, type: 'timestamptz' },
+  { column: 'n.id', direction: 'DESC', value: (r) => r.id, type: 'uuid' },
+]);
+
+/** The compiled tsquery is always the second parameter of a search statement. */
+const QUERY_PARAM = '$2::tsquery';
 
 /**
  * Cover density: weights (title A = 1.0, body B = 0.4) and how close together the matched words
- * are, so a title match outranks a body match and adjacent words outrank scattered ones.
+ * are, so a title match outranks a body match and adjacent words outrank scattered ones. The
+ * keyset continues after the last row's (rank, id): the rank is recomputed for the same query,
+ * so the order is the same from page to page.
  */
-const RANK_SQL = 'ts_rank_cd(n.search_vector, CAST(:query AS tsquery))';
-const SEARCH_KEYS: KeysetKey<NoteListRow>[] = [
-  { column: RANK_SQL, direction: 'DESC', value: (r) => r.rank ?? 0 },
-  { column: 'n.id', direction: 'DESC', value: (r) => r.id },
-];
+const RANK_SQL = `ts_rank_cd(n.search_vector, ${QUERY_PARAM})`;
+const NoteSearch = defineKeyset<NoteListRow>('notes.search', [
+  { column: RANK_SQL, direction: 'DESC', value: (r) => r.rank ?? 0, type: 'real' },
+  { column: 'n.id', direction: 'DESC', value: (r) => r.id, type: 'uuid' },
+]);
 
-const LINK_KEYS: KeysetKey<LinkedNoteRow>[] = [
-  { column: 'l.id', direction: 'DESC', value: (r) => r.linkId },
-];
-
-const CONFIG_SQL = 'CAST(:config AS regconfig)';
+const CardNotes = defineKeyset<LinkedNoteRow>('notes.of_card', [
+  { column: 'l.id', direction: 'DESC', value: (r) => r.linkId, type: 'uuid' },
+]);
 
 /**
  * A prefix term: the word goes through to_tsvector as a bound parameter (never parsed as
@@ -83,9 +78,9 @@ const CONFIG_SQL = 'CAST(:config AS regconfig)';
  * backslashes doubled) and marked `:*`. No lexeme (a stop word): an empty query, which `&&`
  * ignores.
  */
-const prefixSql = (param: string): string =>
+const prefixSql = (config: string, param: string): string =>
   `(SELECT CAST(coalesce(string_agg('''' || replace(replace(t.lexeme, '\\', '\\\\'), '''', '''''') || ''':*', ' & '), '') AS tsquery)
-     FROM unnest(to_tsvector(${CONFIG_SQL}, :${param})) AS t)`;
+     FROM unnest(to_tsvector(${config}, ${param})) AS t)`;
 
 const HEADLINE_OPTIONS = [
   `StartSel=${HIGHLIGHT_START}`,
@@ -95,32 +90,38 @@ const HEADLINE_OPTIONS = [
   'ShortWord=3',
 ].join(', ');
 
-/** The notes module's SQL: note lists, search pages and tsquery compilation (EXPLAINed in the README). */
+/** Positional parameters: `bind(value)` pushes a value and answers its placeholder. */
+const binder =
+  (params: unknown[]) =>
+  (value: unknown, cast?: string): string =>
+    `$${params.push(value)}${cast ? `::${cast}` : ''}`;
+
+/**
+ * The notes module's SQL: note lists, search pages and tsquery compilation (EXPLAINed in the
+ * README). Every statement takes the workspace scope and filters by its workspace.
+ */
 @Injectable()
 export class NotesQueries {
-  constructor(
-    private readonly tx: TransactionHost,
-    private readonly cursors: CursorCodec,
-  ) {}
-
   /** One keyset page of a workspace's notes in list order. */
   async listPage(
-    workspaceId: string,
+    s: WorkspaceScope,
     filters: NoteFilters,
     page: PageRequest,
   ): Promise<Page<NoteListRow>> {
-    const limit = page.limit ?? DEFAULT_PAGE_SIZE;
-    const where = this.filterSql(workspaceId, filters);
-    if (page.cursor) this.addKeyset(where, LIST_KEYS, page.cursor);
-    const rows = await this.query<NoteListRow>(
-      `SELECT ${SUMMARY_COLUMNS}, left(n.body, :excerptLength) AS excerpt
+    const limit = NoteList.limit(page.limit);
+    const params: unknown[] = [s.workspaceId];
+    const where = filterSql(params, filters);
+    where.push(NoteList.after(page.cursor, params));
+    const bind = binder(params);
+    const rows = await s.query<NoteListRow>(
+      `SELECT ${SUMMARY_COLUMNS}, left(n.body, ${bind(NOTE_EXCERPT_LENGTH, 'int')}) AS excerpt
          FROM notes n
-        WHERE ${where.sql.join(' AND ')}
-        ORDER BY n.pinned DESC, n.updated_at DESC, n.id DESC
-        LIMIT :limit`,
-      { ...where.params, excerptLength: NOTE_EXCERPT_LENGTH, limit: limit + 1 },
+        WHERE ${where.join(' AND ')}
+        ORDER BY ${NoteList.orderBy}
+        LIMIT ${limit + 1}`,
+      params,
     );
-    return toPage(rows, limit, LIST_KEYS, this.cursors, (r) => r);
+    return NoteList.page(rows, limit, (r) => r);
   }
 
   /**
@@ -128,23 +129,24 @@ export class NotesQueries {
    * through plainto_tsquery, each phrase through phraseto_tsquery, each prefix as above, all
    * ANDed. Returns its text form, or null when nothing searchable is left (stop words only).
    */
-  async compileSearch(config: string, search: ParsedSearch): Promise<string | null> {
-    const params: Record<string, unknown> = { config };
+  async compileSearch(
+    s: WorkspaceScope,
+    config: string,
+    search: ParsedSearch,
+  ): Promise<string | null> {
+    const params: unknown[] = [config];
+    const bind = binder(params);
+    const cfg = '$1::regconfig';
     const parts: string[] = [];
     if (search.words.length > 0) {
-      params.words = search.words.join(' ');
-      parts.push(`plainto_tsquery(${CONFIG_SQL}, :words)`);
+      parts.push(`plainto_tsquery(${cfg}, ${bind(search.words.join(' '), 'text')})`);
     }
-    search.phrases.forEach((phrase, i) => {
-      params[`phrase${i}`] = phrase;
-      parts.push(`phraseto_tsquery(${CONFIG_SQL}, :phrase${i})`);
-    });
-    search.prefixes.forEach((prefix, i) => {
-      params[`prefix${i}`] = prefix;
-      parts.push(prefixSql(`prefix${i}`));
-    });
+    for (const phrase of search.phrases) {
+      parts.push(`phraseto_tsquery(${cfg}, ${bind(phrase, 'text')})`);
+    }
+    for (const prefix of search.prefixes) parts.push(prefixSql(cfg, bind(prefix, 'text')));
     if (parts.length === 0) return null;
-    const [row] = await this.query<{ query: string; nodes: number }>(
+    const [row] = await s.query<{ query: string; nodes: number }>(
       `SELECT q::text AS query, numnode(q) AS nodes FROM (SELECT ${parts.join(' && ')} AS q) s`,
       params,
     );
@@ -156,108 +158,70 @@ export class NotesQueries {
    * rows only (ts_headline re-reads the text, so it runs after the LIMIT).
    */
   async searchPage(
-    workspaceId: string,
+    s: WorkspaceScope,
     config: string,
     query: string,
     filters: NoteFilters,
     page: PageRequest,
   ): Promise<Page<NoteListRow>> {
-    const limit = page.limit ?? DEFAULT_PAGE_SIZE;
-    const where = this.filterSql(workspaceId, filters);
-    where.sql.push('n.search_vector @@ CAST(:query AS tsquery)');
-    if (page.cursor) this.addKeyset(where, SEARCH_KEYS, page.cursor);
-    const rows = await this.query<NoteListRow>(
-      `SELECT page.*, left(n.body, :excerptLength) AS excerpt,
-              ts_headline(${CONFIG_SQL}, translate(left(n.body, :snippetSource), :sentinels, ''),
-                          CAST(:query AS tsquery), :headlineOptions) AS snippet
+    const limit = NoteSearch.limit(page.limit);
+    const params: unknown[] = [s.workspaceId, query];
+    const where = filterSql(params, filters);
+    where.push(`n.search_vector @@ ${QUERY_PARAM}`);
+    where.push(NoteSearch.after(page.cursor, params));
+    const bind = binder(params);
+    const excerpt = bind(NOTE_EXCERPT_LENGTH, 'int');
+    const config$ = bind(config, 'regconfig');
+    const source = bind(SNIPPET_SOURCE_CHARS, 'int');
+    const sentinels = bind(HIGHLIGHT_START + HIGHLIGHT_END, 'text');
+    const options = bind(HEADLINE_OPTIONS, 'text');
+    const rows = await s.query<NoteListRow>(
+      `SELECT page.*, left(n.body, ${excerpt}) AS excerpt,
+              ts_headline(${config$}, translate(left(n.body, ${source}), ${sentinels}, ''),
+                          ${QUERY_PARAM}, ${options}) AS snippet
          FROM (SELECT ${SUMMARY_COLUMNS}, ${RANK_SQL} AS rank
                  FROM notes n
-                WHERE ${where.sql.join(' AND ')}
-                ORDER BY rank DESC, n.id DESC
-                LIMIT :limit) page
+                WHERE ${where.join(' AND ')}
+                ORDER BY ${NoteSearch.orderBy}
+                LIMIT ${limit + 1}) page
          JOIN notes n ON n.id = page.id
         ORDER BY page.rank DESC, page.id DESC`,
-      {
-        ...where.params,
-        config,
-        query,
-        excerptLength: NOTE_EXCERPT_LENGTH,
-        snippetSource: SNIPPET_SOURCE_CHARS,
-        sentinels: HIGHLIGHT_START + HIGHLIGHT_END,
-        headlineOptions: HEADLINE_OPTIONS,
-        limit: limit + 1,
-      },
+      params,
     );
-    return toPage(rows, limit, SEARCH_KEYS, this.cursors, (r) => r);
+    return NoteSearch.page(rows, limit, (r) => r);
   }
 
   /** One keyset page of the notes linked to a card, newest link first. */
   async cardNotesPage(
-    workspaceId: string,
+    s: WorkspaceScope,
     boardId: string,
     cardId: string,
     page: PageRequest,
   ): Promise<Page<LinkedNoteRow>> {
-    const limit = page.limit ?? DEFAULT_PAGE_SIZE;
-    const where = {
-      sql: ['l.workspace_id = :workspaceId', 'l.board_id = :boardId', 'l.card_id = :cardId'],
-      params: { workspaceId, boardId, cardId } as Record<string, unknown>,
-    };
-    if (page.cursor) {
-      const keyset = keysetWhere(
-        LINK_KEYS,
-        this.cursors.decode(page.cursor, LINK_KEYS.length, listBinding(LINK_KEYS)),
-      );
-      where.sql.push(keyset.sql);
-      Object.assign(where.params, keyset.params);
-    }
-    const rows = await this.query<LinkedNoteRow>(
-      `SELECT ${SUMMARY_COLUMNS}, left(n.body, :excerptLength) AS excerpt,
+    const limit = CardNotes.limit(page.limit);
+    const params: unknown[] = [s.workspaceId, boardId, cardId];
+    const after = CardNotes.after(page.cursor, params);
+    const bind = binder(params);
+    const rows = await s.query<LinkedNoteRow>(
+      `SELECT ${SUMMARY_COLUMNS}, left(n.body, ${bind(NOTE_EXCERPT_LENGTH, 'int')}) AS excerpt,
               l.id AS "linkId", l.created_by AS "linkedBy", l.created_at AS "linkedAt"
          FROM note_card_links l
          JOIN notes n ON n.id = l.note_id
-        WHERE ${where.sql.join(' AND ')}
-        ORDER BY l.id DESC
-        LIMIT :limit`,
-      { ...where.params, excerptLength: NOTE_EXCERPT_LENGTH, limit: limit + 1 },
+        WHERE l.workspace_id = $1 AND l.board_id = $2 AND l.card_id = $3 AND ${after}
+        ORDER BY ${CardNotes.orderBy}
+        LIMIT ${limit + 1}`,
+      params,
     );
-    return toPage(rows, limit, LINK_KEYS, this.cursors, (r) => r);
+    return CardNotes.page(rows, limit, (r) => r);
   }
+}
 
-  private filterSql(
-    workspaceId: string,
-    f: NoteFilters,
-  ): { sql: string[]; params: Record<string, unknown> } {
-    const sql = ['n.workspace_id = :workspaceId', 'n.archived = :archived'];
-    const params: Record<string, unknown> = { workspaceId, archived: f.archived };
-    if (f.pinned !== undefined) {
-      sql.push('n.pinned = :pinned');
-      params.pinned = f.pinned;
-    }
-    if (f.tags && f.tags.length > 0) {
-      sql.push('n.tags @> CAST(:tags AS text[])');
-      params.tags = f.tags;
-    }
-    if (f.updatedAfter) {
-      sql.push('n.updated_at > :updatedAfter');
-      params.updatedAfter = f.updatedAfter;
-    }
-    return { sql, params };
-  }
-
-  private addKeyset(
-    where: { sql: string[]; params: Record<string, unknown> },
-    keys: KeysetKey<NoteListRow>[],
-    cursor: string,
-  ): void {
-    const keyset = keysetWhere(keys, this.cursors.decode(cursor, keys.length, listBinding(keys)));
-    where.sql.push(keyset.sql);
-    Object.assign(where.params, keyset.params);
-  }
-
-  private query<T>(sql: string, params: Record<string, unknown>): Promise<T[]> {
-    const em = this.tx.manager;
-    const [text, values] = em.dataSource.driver.escapeQueryWithParameters(sql, params);
-    return em.query(text, values) as Promise<T[]>;
-  }
+/** The filter conditions; `$1` is the workspace. */
+function filterSql(params: unknown[], f: NoteFilters): string[] {
+  const bind = binder(params);
+  const sql = ['n.workspace_id = $1', `n.archived = ${bind(f.archived, 'boolean')}`];
+  if (f.pinned !== undefined) sql.push(`n.pinned = ${bind(f.pinned, 'boolean')}`);
+  if (f.tags && f.tags.length > 0) sql.push(`n.tags @> ${bind(f.tags, 'text[]')}`);
+  if (f.updatedAfter) sql.push(`n.updated_at > ${bind(f.updatedAfter, 'timestamptz')}`);
+  return sql;
 }

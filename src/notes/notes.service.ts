@@ -1,16 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
-import { AuditService } from '../audit/audit.service.js';
 import { diffChanges, type Changes } from '../audit/changes.js';
-import { principalUserId } from '../common/auth.decorators.js';
 import type { Page } from '../common/pagination.js';
 import { CommonProblems } from '../common/problem.js';
-import type { Principal } from '../common/request-context.js';
-import { TransactionHost } from '../database/transaction-host.js';
 import { newId } from '../database/uuid.js';
 import { checkIfMatch, deleteVersioned, updateVersioned } from '../database/versioned-update.js';
-import type { Role } from '../identity/membership.entity.js';
-import { WorkspaceAccess } from '../identity/workspace-access.service.js';
+import type { Actor } from '../kernel/actor.js';
+import type { EventType } from '../kernel/events.js';
+import type { Role } from '../kernel/roles.js';
+import { defineTenantTable } from '../kernel/tenancy.js';
+import { WorkspaceUnitOfWork, type WorkspaceScope } from '../kernel/unit-of-work.js';
+import { WorkspaceDirectory } from '../kernel/workspace-directory.js';
 import type {
   CreateNoteDto,
   ListNotesQueryDto,
@@ -22,9 +21,13 @@ import { auditSnapshot, NOTE_AUDIT_FIELDS, type NoteContent } from './note-audit
 import { NoteRevisionEntity } from './note-revision.entity.js';
 import { NoteEntity } from './note.entity.js';
 import { NOTE_NOT_FOUND } from './notes.errors.js';
+import { NoteEvents } from './notes.events.js';
 import { toNoteResponse, toNoteSummary } from './notes.mappers.js';
 import { NotesQueries, type NoteFilters } from './notes.queries.js';
 import { isEmptySearch, parseSearchQuery } from './search-query.js';
+
+/** Notes are tenant-owned: a note of another workspace is "not found", like a missing one. */
+export const Notes = defineTenantTable({ table: 'notes', notFound: NOTE_NOT_FOUND });
 
 /** Fields whose change makes the previous state a revision. */
 const REVISED_FIELDS = ['title', 'body', 'tags'] as const;
@@ -42,24 +45,20 @@ export const contentOf = (n: NoteContent): NoteContent => ({
 @Injectable()
 export class NotesService {
   constructor(
-    private readonly tx: TransactionHost,
-    private readonly audit: AuditService,
-    private readonly access: WorkspaceAccess,
+    private readonly uow: WorkspaceUnitOfWork,
+    private readonly directory: WorkspaceDirectory,
     private readonly queries: NotesQueries,
   ) {}
 
-  async create(
-    principal: Principal,
-    workspaceId: string,
-    dto: CreateNoteDto,
-  ): Promise<NoteResponseDto> {
-    const userId = principalUserId(principal);
-    return this.tx.run(async (em) => {
-      await this.access.require(principal, workspaceId, 'member');
+  create(actor: Actor, workspaceId: string, dto: CreateNoteDto): Promise<NoteResponseDto> {
+    return this.uow.write(actor, { workspaceId }, 'member', async (s) => {
       const id = newId();
-      await em.insert(NoteEntity, {
+      // A system actor (a connector) writes on behalf of nobody: the note has no user author.
+      const userId = s.userId;
+      if (!userId) throw CommonProblems.forbidden('Notes are written by users.');
+      await s.em.insert(NoteEntity, {
         id,
-        workspaceId,
+        workspaceId: s.workspaceId,
         title: dto.title,
         body: dto.body ?? '',
         tags: dto.tags ?? [],
@@ -67,60 +66,53 @@ export class NotesService {
         archived: false,
         createdBy: userId,
         updatedBy: userId,
-        searchConfig: await this.access.searchLanguage(workspaceId),
+        searchConfig: await this.directory.searchLanguage(s.workspaceId),
       });
-      const note = await em.findOneByOrFail(NoteEntity, { id });
-      await this.audit.record(em, {
-        workspaceId,
-        action: 'note.created',
-        entityType: 'note',
-        entityId: id,
-        changes: diffChanges(null, auditSnapshot(note), NOTE_AUDIT_FIELDS),
-      });
+      const note = await s.em.findOneByOrFail(NoteEntity, { id });
+      s.record(NoteEvents.created, id, diffChanges(null, auditSnapshot(note), NOTE_AUDIT_FIELDS));
       return toNoteResponse(note);
     });
   }
 
   /** A page of the workspace's notes: in list order, or ranked search results when `q` is set. */
-  async list(
-    principal: Principal,
-    workspaceId: string,
-    query: ListNotesQueryDto,
-  ): Promise<Page<NoteSummaryDto>> {
-    await this.access.require(principal, workspaceId, 'viewer');
-    const filters: NoteFilters = {
-      archived: query.archived ?? false,
-      pinned: query.pinned,
-      tags: query.tag,
-      updatedAfter: query.updatedAfter ? new Date(query.updatedAfter) : undefined,
-    };
-    const page = { limit: query.limit, cursor: query.cursor };
-    if (query.q === undefined || query.q.trim() === '') {
-      const result = await this.queries.listPage(workspaceId, filters, page);
+  list(actor: Actor, workspaceId: string, query: ListNotesQueryDto): Promise<Page<NoteSummaryDto>> {
+    return this.uow.read(actor, { workspaceId }, 'viewer', async (s) => {
+      const filters: NoteFilters = {
+        archived: query.archived ?? false,
+        pinned: query.pinned,
+        tags: query.tag,
+        updatedAfter: query.updatedAfter ? new Date(query.updatedAfter) : undefined,
+      };
+      const page = { limit: query.limit, cursor: query.cursor };
+      if (query.q === undefined || query.q.trim() === '') {
+        const result = await this.queries.listPage(s, filters, page);
+        return { data: result.data.map(toNoteSummary), nextCursor: result.nextCursor };
+      }
+      // Input with nothing searchable in it (punctuation, stop words only) finds nothing.
+      const search = parseSearchQuery(query.q);
+      if (isEmptySearch(search)) return EMPTY_PAGE;
+      const config = await this.directory.searchLanguage(s.workspaceId);
+      const tsquery = await this.queries.compileSearch(s, config, search);
+      if (tsquery === null) return EMPTY_PAGE;
+      const result = await this.queries.searchPage(s, config, tsquery, filters, page);
       return { data: result.data.map(toNoteSummary), nextCursor: result.nextCursor };
-    }
-    // Input with nothing searchable in it (punctuation, stop words only) finds nothing.
-    const search = parseSearchQuery(query.q);
-    if (isEmptySearch(search)) return EMPTY_PAGE;
-    const config = await this.access.searchLanguage(workspaceId);
-    const tsquery = await this.queries.compileSearch(config, search);
-    if (tsquery === null) return EMPTY_PAGE;
-    const result = await this.queries.searchPage(workspaceId, config, tsquery, filters, page);
-    return { data: result.data.map(toNoteSummary), nextCursor: result.nextCursor };
+    });
   }
 
-  async get(principal: Principal, noteId: string): Promise<NoteResponseDto> {
-    return toNoteResponse(await this.load(this.tx.manager, principal, noteId, 'viewer'));
+  get(actor: Actor, noteId: string): Promise<NoteResponseDto> {
+    return this.uow.read(actor, Notes.ref(noteId), 'viewer', async (s) =>
+      toNoteResponse(await this.load(s, noteId)),
+    );
   }
 
-  async update(
-    principal: Principal,
+  update(
+    actor: Actor,
     noteId: string,
     dto: UpdateNoteDto,
     ifMatch?: number,
   ): Promise<NoteResponseDto> {
-    return this.tx.run(async (em) => {
-      const before = await this.load(em, principal, noteId, 'member');
+    return this.uow.write(actor, Notes.ref(noteId), 'member', async (s) => {
+      const before = await this.load(s, noteId);
       const next: NoteContent = {
         title: dto.title ?? before.title,
         body: dto.body ?? before.body,
@@ -128,50 +120,51 @@ export class NotesService {
         pinned: dto.pinned ?? before.pinned,
         archived: dto.archived ?? before.archived,
       };
-      return toNoteResponse(await this.applyChange(em, principal, before, next, ifMatch));
+      return toNoteResponse(await this.applyChange(s, before, next, ifMatch));
     });
   }
 
-  async remove(principal: Principal, noteId: string, ifMatch?: number): Promise<void> {
-    await this.tx.run(async (em) => {
-      const before = await this.load(em, principal, noteId, 'member');
+  async remove(actor: Actor, noteId: string, ifMatch?: number): Promise<void> {
+    await this.uow.write(actor, Notes.ref(noteId), 'member', async (s) => {
+      const before = await this.load(s, noteId);
       // Revisions and links cascade.
-      await deleteVersioned(em, NoteEntity, noteId, before.version, ifMatch);
-      await this.audit.record(em, {
-        workspaceId: before.workspaceId,
-        action: 'note.deleted',
-        entityType: 'note',
-        entityId: noteId,
-        changes: diffChanges(auditSnapshot(before), null, NOTE_AUDIT_FIELDS),
-      });
+      await deleteVersioned(s.em, NoteEntity, noteId, before.version, ifMatch);
+      s.record(
+        NoteEvents.deleted,
+        noteId,
+        diffChanges(auditSnapshot(before), null, NOTE_AUDIT_FIELDS),
+      );
     });
   }
 
-  /**
-   * Loads a note for `principal` with at least `role` in its workspace. A missing note and a
-   * note of a workspace the caller is not in are the same 404.
-   */
-  async load(
-    em: EntityManager,
-    principal: Principal,
+  /** Work on one note with at least `role` in its workspace (another tenant's note: 404). */
+  withNote<T>(
+    actor: Actor,
     noteId: string,
     role: Role,
-  ): Promise<NoteEntity> {
-    const note = await em.findOneBy(NoteEntity, { id: noteId });
+    work: (s: WorkspaceScope, note: NoteEntity) => Promise<T>,
+  ): Promise<T> {
+    const withLoaded = async (s: WorkspaceScope): Promise<T> => work(s, await this.load(s, noteId));
+    return role === 'viewer'
+      ? this.uow.read(actor, Notes.ref(noteId), role, withLoaded)
+      : this.uow.write(actor, Notes.ref(noteId), role, withLoaded);
+  }
+
+  /** The note in the scope's workspace (gone since the tenancy check: 404 all the same). */
+  async load(s: WorkspaceScope, noteId: string): Promise<NoteEntity> {
+    const note = await s.em.findOneBy(NoteEntity, { id: noteId, workspaceId: s.workspaceId });
     if (!note) throw CommonProblems.notFound(NOTE_NOT_FOUND);
-    await this.access.require(principal, note.workspaceId, role, NOTE_NOT_FOUND);
     return note;
   }
 
   /**
-   * Writes `next` over `before` inside the caller's transaction: nothing when nothing changes
+   * Writes `next` over `before` inside the scope's transaction: nothing when nothing changes
    * (If-Match still checked); otherwise a conditional update (412/409 when another writer got
    * there first), the previous state kept as a revision when title, body or tags change, and
-   * one audit event with the changed fields (the body as digests).
+   * one event with the changed fields (the body as digests).
    */
   async applyChange(
-    em: EntityManager,
-    principal: Principal,
+    s: WorkspaceScope,
     before: NoteEntity,
     next: NoteContent,
     ifMatch: number | undefined,
@@ -187,17 +180,17 @@ export class NotesService {
       return before;
     }
     const revised = REVISED_FIELDS.some((f) => f in changes);
-    const values: Record<string, unknown> = { updatedBy: principalUserId(principal) };
+    const values: Record<string, unknown> = { updatedBy: s.userId ?? before.updatedBy };
     for (const field of Object.keys(changes)) values[field] = next[field as keyof NoteContent];
     // Re-indexed with the workspace's current language whenever the text changes.
-    if (revised) values.searchConfig = await this.access.searchLanguage(before.workspaceId);
-    await updateVersioned(em, NoteEntity, before.id, before.version, ifMatch, values);
+    if (revised) values.searchConfig = await this.directory.searchLanguage(s.workspaceId);
+    await updateVersioned(s.em, NoteEntity, before.id, before.version, ifMatch, values);
     // After the conditional update: a concurrent writer of the same version is refused above,
     // so each version is archived once (and ux_note_revisions_note_version makes sure).
     if (revised) {
-      await em.insert(NoteRevisionEntity, {
+      await s.em.insert(NoteRevisionEntity, {
         id: newId(),
-        workspaceId: before.workspaceId,
+        workspaceId: s.workspaceId,
         noteId: before.id,
         version: before.version,
         title: before.title,
@@ -207,12 +200,10 @@ export class NotesService {
         authoredAt: before.updatedAt,
       });
     }
-    await this.audit.record(em, {
-      workspaceId: before.workspaceId,
-      action: restored ? 'note.revision_restored' : actionOf(changes),
-      entityType: 'note',
-      entityId: before.id,
-      changes: restored
+    s.record(
+      restored ? NoteEvents.revisionRestored : eventOf(changes),
+      before.id,
+      restored
         ? {
             ...changes,
             restoredRevision: {
@@ -221,12 +212,12 @@ export class NotesService {
             },
           }
         : changes,
-    });
-    return em.findOneByOrFail(NoteEntity, { id: before.id });
+    );
+    return s.em.findOneByOrFail(NoteEntity, { id: before.id });
   }
 }
 
-function actionOf(changes: Changes): string {
-  if (changes.archived) return changes.archived.to ? 'note.archived' : 'note.restored';
-  return 'note.updated';
+function eventOf(changes: Changes): EventType {
+  if (changes.archived) return changes.archived.to ? NoteEvents.archived : NoteEvents.restored;
+  return NoteEvents.updated;
 }
