@@ -1,12 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import helmet from '@fastify/helmet';
-import { NestFactory } from '@nestjs/core';
+import { ModulesContainer, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { decorateOpenApi } from './common/openapi.js';
+import { collectOperationFacts } from './common/openapi-facts.js';
 import { sendProblem } from './common/problem.filter.js';
 import type { AppConfig } from './config/app.config.js';
 import { newId } from './database/uuid.js';
@@ -77,6 +78,10 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:'],
         scriptSrc: ["'self'", "'unsafe-inline'"],
+        // Helmet's default `upgrade-insecure-requests` makes a browser fetch the Swagger UI's
+        // assets over https when /docs is opened by a host name over plain http (behind a
+        // TLS-terminating proxy the page is https anyway): the page stays blank. Not set.
+        upgradeInsecureRequests: null,
       },
     },
   });
@@ -100,9 +105,12 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
       })
       .build(),
   );
-  SwaggerModule.setup('docs', app, decorateOpenApi(document), {
+  const facts = collectOperationFacts(app.get(ModulesContainer));
+  SwaggerModule.setup('docs', app, decorateOpenApi(document, { facts }), {
     jsonDocumentUrl: 'openapi.json',
     yamlDocumentUrl: 'openapi.yaml',
+    // The bearer token entered in "Authorize" survives a reload of the page.
+    swaggerOptions: { persistAuthorization: true },
   });
   return app;
 }

@@ -279,7 +279,7 @@ class CardFieldsDto {
   })
   doneLastAt: string | null;
   @ApiProperty({ format: 'uuid' }) createdBy: string;
-  @ApiProperty() version: number;
+  @ApiProperty({ type: 'integer' }) version: number;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 }
@@ -292,6 +292,6 @@ export class CardResponseDto extends CardFieldsDto {
 /** A card in a list: without its description and checklist (GET the card for those). */
 export class CardSummaryResponseDto extends CardFieldsDto {
   @ApiProperty() hasDescription: boolean;
-  @ApiProperty() checklistTotal: number;
-  @ApiProperty() checklistDone: number;
+  @ApiProperty({ type: 'integer' }) checklistTotal: number;
+  @ApiProperty({ type: 'integer' }) checklistDone: number;
 }

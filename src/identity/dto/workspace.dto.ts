@@ -23,7 +23,7 @@ export class WorkspaceResponseDto {
   @ApiProperty({ enum: ROLES, description: 'Your role in this workspace.' }) role: Role;
   @ApiProperty({ description: 'Text-search configuration used for notes.', example: 'simple' })
   searchLanguage: string;
-  @ApiProperty() version: number;
+  @ApiProperty({ type: 'integer' }) version: number;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 }
@@ -51,6 +51,6 @@ export class MemberResponseDto {
   @ApiProperty() email: string;
   @ApiProperty() name: string;
   @ApiProperty({ enum: ROLES }) role: Role;
-  @ApiProperty() version: number;
+  @ApiProperty({ type: 'integer' }) version: number;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 }
