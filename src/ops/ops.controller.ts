@@ -26,6 +26,7 @@ const CHECKS_SCHEMA = {
     required: ['status'],
     properties: {
       status: { type: 'string', enum: ['up', 'down'] },
+      responseTime: { type: 'integer', description: 'Milliseconds the check took.' },
       message: { type: 'string' },
     },
   },
