@@ -82,7 +82,7 @@ describeWithChromium('Swagger UI in headless Chromium', () => {
     await page.click('.auth-btn-wrapper .btn-done');
     await page.reload();
     await page.waitForSelector('.opblock', { timeout: UI_TIMEOUT_MS });
-    const stored = await page.evaluate(() => localStorage.getItem('authorized'));
+    const stored = await page.evaluate<string | null>('localStorage.getItem("authorized")');
     expect(stored).toContain('wd_persisted-token');
     expect(await page.locator('.auth-wrapper .authorize.locked').count()).toBe(1);
     await page.close();
