@@ -449,6 +449,13 @@ function describeOperation(op: Operation, method: string, facts: OperationFacts 
       'Send `Idempotency-Key` to make a retry safe (replayed with `Idempotent-Replayed: true`).',
     );
   }
+  const success = Object.entries(op.responses).find(([status]) => isSuccess(status))?.[1];
+  const media = Object.keys(success?.content ?? {});
+  if (media.length > 0 && !media.some((m) => /json$/.test(m) && !/ndjson$/.test(m))) {
+    lines.push(
+      `The answer is ${media.map((m) => `\`${m}\``).join(' or ')}, not JSON: read it as text or a stream (openapi-fetch: \`parseAs: 'text'\` or \`'stream'\`).`,
+    );
+  }
   if (op.parameters?.some((p) => p.in === 'header' && p.name === 'If-Match')) {
     lines.push('Send the `ETag` you read in `If-Match` to fail with 412 if it changed since.');
   }

@@ -34,6 +34,12 @@ function nulPath(value: unknown, path: string): string | undefined {
 class WorkdeckValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const field = nulPath(value, '');
+    // In a path segment it is a malformed URL (400), like any other bad path parameter.
+    if (field && metadata.type === 'param') {
+      throw CommonProblems.malformedRequest(
+        `Path parameter ${metadata.data ?? field} must not contain the NUL character (U+0000).`,
+      );
+    }
     if (field) {
       const message = 'must not contain the NUL character (U+0000)';
       throw CommonProblems.validationFailed(`${field}: ${message}`, {
