@@ -11,7 +11,12 @@ import { EtagInterceptor } from './common/etag.js';
 import { IdempotencyInterceptor } from './common/idempotency.interceptor.js';
 import { MemoryThrottlerStorage } from './common/memory-throttler-storage.js';
 import { ProblemFilter } from './common/problem.filter.js';
-import { isAuthRoute, RateLimitGuard, RedisThrottlerStorage } from './common/rate-limit.js';
+import {
+  isAuthRoute,
+  PreAuthRateLimitGuard,
+  RateLimitGuard,
+  RedisThrottlerStorage,
+} from './common/rate-limit.js';
 import { RequestContextInterceptor } from './common/request-context.interceptor.js';
 import { validationPipe } from './common/validation.js';
 import {
@@ -25,6 +30,7 @@ import {
 import { DatabaseModule } from './database/database.module.js';
 import { AuthGuard } from './identity/auth.guard.js';
 import { IdentityModule } from './identity/identity.module.js';
+import { KernelModule } from './kernel/kernel.module.js';
 import { NotesModule } from './notes/notes.module.js';
 import { OpsModule } from './ops/ops.module.js';
 
@@ -92,6 +98,7 @@ export const REDACTED_LOG_PATHS = [
     }),
     DatabaseModule,
     CommonModule,
+    KernelModule,
     OpsModule,
     AuditModule,
     IdentityModule,
@@ -102,7 +109,9 @@ export const REDACTED_LOG_PATHS = [
   providers: [
     { provide: APP_FILTER, useClass: ProblemFilter },
     { provide: APP_PIPE, useValue: validationPipe },
-    // Guards run in this order: who is calling, then how often.
+    // Guards run in this order: how often this address calls (before any token is checked),
+    // who is calling, then how often this caller calls.
+    { provide: APP_GUARD, useClass: PreAuthRateLimitGuard },
     { provide: APP_GUARD, useExisting: AuthGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
     // Interceptors nest in this order: context outermost, idempotency innermost.

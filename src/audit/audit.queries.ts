@@ -9,7 +9,7 @@ import type { ChainTip, StoredEvent } from './chain-verifier.js';
  */
 
 /** Columns of a stored event under the names `StoredEvent` uses. */
-const EVENT_COLUMNS = `e.id, e.workspace_id AS "workspaceId", e.chain_key AS "chainKey", e.seq,
+export const EVENT_COLUMNS = `e.id, e.workspace_id AS "workspaceId", e.chain_key AS "chainKey", e.seq,
   e.actor_type AS "actorType", e.actor_id AS "actorId", e.action, e.entity_type AS "entityType",
   e.entity_id AS "entityId", e.changes, e.request_id AS "requestId", e.ip,
   e.user_agent AS "userAgent", e.occurred_at AS "occurredAt", e.prev_hash AS "prevHash", e.hash`;

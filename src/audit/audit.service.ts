@@ -1,10 +1,15 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { RequestContext, type Principal } from '../common/request-context.js';
+import { RequestContext } from '../common/request-context.js';
 import { newId } from '../database/uuid.js';
-import { AuditEventEntity, type ActorType } from './audit-event.entity.js';
+import { auditActor, type Actor } from '../kernel/actor.js';
+import { Clock, SystemClock } from '../kernel/clock.js';
+import { ACTION_PATTERN, ENTITY_TYPE_PATTERN } from '../kernel/events.js';
+import { AuditEventEntity } from './audit-event.entity.js';
 import { eventHash, GENESIS_HASH, type HashedEvent } from './audit-hash.js';
 import { normaliseChanges, redactChanges, type Changes } from './changes.js';
+
+export { ACTION_PATTERN, ENTITY_TYPE_PATTERN } from '../kernel/events.js';
 
 export interface AuditEventInput {
   /** The workspace the change belongs to; null for account-level events (then `userId` is set). */
@@ -18,24 +23,13 @@ export interface AuditEventInput {
   /** Changed fields only; use `diffChanges`. Secret fields are redacted again here. */
   changes?: Changes;
   /** Defaults to the caller of the current request, or `system`. */
-  actor?: Principal;
+  actor?: Actor;
 }
 
-/** `<entity>.<verb>` in snake_case segments: `card.moved`, `member.role_changed`. */
-export const ACTION_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
-/** `card`, `member`, `api_token`: what the `entityType` filter accepts. */
-export const ENTITY_TYPE_PATTERN = /^[a-z][a-z0-9_]*$/;
 const MAX_USER_AGENT_LENGTH = 512;
 
 export const workspaceChainKey = (workspaceId: string): string => `ws:${workspaceId}`;
 export const accountChainKey = (userId: string): string => `user:${userId}`;
-
-function actorOf(principal: Principal | undefined): { type: ActorType; id: string | null } {
-  if (!principal) return { type: 'system', id: null };
-  if (principal.type === 'user') return { type: 'user', id: principal.userId };
-  if (principal.type === 'token') return { type: 'token', id: principal.tokenId };
-  return { type: 'system', id: principal.name };
-}
 
 interface ChainHead {
   lastSeq: string;
@@ -56,111 +50,192 @@ interface ChainHead {
  */
 @Injectable()
 export class AuditService {
+  private readonly clock: Clock;
+
+  constructor(@Optional() clock?: Clock) {
+    this.clock = clock ?? new SystemClock();
+  }
+
+  /** Appends one event; see `appendBatch`. */
   async record(em: EntityManager, input: AuditEventInput): Promise<AuditEventEntity> {
-    if (!input.workspaceId && !input.userId) {
-      throw new Error(`audit event ${input.action} needs a workspaceId or a userId`);
-    }
-    if (!ACTION_PATTERN.test(input.action)) {
-      throw new Error(`audit action ${input.action} is not <entity>.<verb> in snake_case`);
-    }
-    if (!ENTITY_TYPE_PATTERN.test(input.entityType)) {
-      throw new Error(`audit entity type ${input.entityType} is not snake_case`);
-    }
-    if (!em.queryRunner?.isTransactionActive) {
-      // Outside a transaction the head lock would end with the statement: chains could fork.
-      throw new Error(`audit event ${input.action} must be recorded inside TransactionHost.run`);
-    }
-    const chainKey = input.workspaceId
-      ? workspaceChainKey(input.workspaceId)
-      : accountChainKey(input.userId!);
-    const meta = RequestContext.current();
-    const head = await this.lockHead(em, chainKey);
-    const actor = actorOf(input.actor ?? meta?.principal);
-    const hashed: HashedEvent = {
-      id: newId(),
-      workspaceId: input.workspaceId,
-      chainKey,
-      seq: String(BigInt(head.lastSeq) + 1n),
-      actor,
-      action: input.action,
-      entityType: input.entityType,
-      entityId: input.entityId,
-      // Hash exactly what jsonb will give back (see normaliseChanges).
-      changes: normaliseChanges(redactChanges(input.changes ?? {})),
-      requestId: meta?.requestId ?? null,
-      ip: meta?.ip ?? null,
-      userAgent: meta?.userAgent?.slice(0, MAX_USER_AGENT_LENGTH) ?? null,
-      occurredAt: this.nextOccurredAt(head).toISOString(),
-      prevHash: head.lastHash,
-    };
-    const hash = eventHash(hashed);
-    const { actor: _actor, ...columns } = hashed;
-    const event: AuditEventEntity = {
-      ...columns,
-      actorType: actor.type,
-      actorId: actor.id,
-      occurredAt: new Date(hashed.occurredAt),
-      hash,
-    };
-    // Insert and head update in one statement: one round trip less while holding the head lock.
-    await em.query(
-      `WITH event AS (
-         INSERT INTO audit_events (id, workspace_id, chain_key, seq, actor_type, actor_id, action,
-                                   entity_type, entity_id, changes, request_id, ip, user_agent,
-                                   occurred_at, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14, $15, $16)
-       )
-       UPDATE audit_chain_heads SET last_seq = $4, last_hash = $16, last_occurred_at = $14
-        WHERE chain_key = $3`,
-      [
-        event.id,
-        event.workspaceId,
-        chainKey,
-        event.seq,
-        event.actorType,
-        event.actorId,
-        event.action,
-        event.entityType,
-        event.entityId,
-        JSON.stringify(event.changes),
-        event.requestId,
-        event.ip,
-        event.userAgent,
-        event.occurredAt,
-        event.prevHash,
-        hash,
-      ],
-    );
+    const [event] = await this.appendBatch(em, [input]);
     return event;
   }
 
   /**
-   * Now, but never before the chain's previous event: clocks of several app instances differ
-   * and wall clocks step back, yet time order must stay chain order (a time range is then a
-   * contiguous, verifiable stretch of the chain).
+   * Appends events, of one chain or several, in two statements whatever their number: one
+   * that locks every chain head involved, in chain-key order (two transactions appending to
+   * the same chains can therefore never deadlock on them), and one that inserts every event
+   * and advances every head. Within a chain the events keep the order given.
    */
-  private nextOccurredAt(head: ChainHead): Date {
-    const now = Date.now();
-    const last = head.lastOccurredAt ? new Date(head.lastOccurredAt).getTime() : 0;
-    return new Date(Math.max(now, last));
+  async appendBatch(
+    em: EntityManager,
+    inputs: readonly AuditEventInput[],
+  ): Promise<AuditEventEntity[]> {
+    if (inputs.length === 0) return [];
+    if (!em.queryRunner?.isTransactionActive) {
+      // Outside a transaction the head lock would end with the statement: chains could fork.
+      throw new Error(
+        `audit event ${inputs[0].action} must be recorded inside TransactionHost.run`,
+      );
+    }
+    const chainKeys = inputs.map(chainKeyOf);
+    const heads = await this.lockHeads(em, [...new Set(chainKeys)].sort());
+    const meta = RequestContext.current();
+    const now = this.clock.nowMs();
+    const events = inputs.map((input, i) => {
+      const head = heads.get(chainKeys[i])!;
+      const actor = auditActor(input.actor ?? meta?.principal);
+      const occurredAt = new Date(Math.max(now, head.lastOccurredAtMs));
+      const hashed: HashedEvent = {
+        id: newId(),
+        workspaceId: input.workspaceId,
+        chainKey: chainKeys[i],
+        seq: String(head.lastSeq + 1n),
+        actor,
+        action: input.action,
+        entityType: input.entityType,
+        entityId: input.entityId,
+        // Hash exactly what jsonb will give back (see normaliseChanges).
+        changes: normaliseChanges(redactChanges(input.changes ?? {})),
+        requestId: meta?.requestId ?? null,
+        ip: meta?.ip ?? null,
+        userAgent: meta?.userAgent?.slice(0, MAX_USER_AGENT_LENGTH) ?? null,
+        occurredAt: occurredAt.toISOString(),
+        prevHash: head.lastHash,
+      };
+      const hash = eventHash(hashed);
+      head.lastSeq += 1n;
+      head.lastHash = hash;
+      head.lastOccurredAtMs = occurredAt.getTime();
+      const { actor: _actor, ...columns } = hashed;
+      const event: AuditEventEntity = {
+        ...columns,
+        actorType: actor.type,
+        actorId: actor.id,
+        occurredAt,
+        hash,
+      };
+      return event;
+    });
+    await this.insert(em, events, heads);
+    return events;
   }
 
-  private async lockHead(em: EntityManager, chainKey: string): Promise<ChainHead> {
+  private async insert(
+    em: EntityManager,
+    events: AuditEventEntity[],
+    heads: Map<string, LockedHead>,
+  ): Promise<void> {
+    const column = <K extends keyof AuditEventEntity>(key: K) => events.map((e) => e[key]);
+    const touched = [...heads.entries()].filter(([, h]) => h.lastSeq !== h.lockedSeq);
+    // Insert and head update in one statement: one round trip while holding the head locks.
+    await em.query(
+      `WITH inserted AS (
+         INSERT INTO audit_events (id, workspace_id, chain_key, seq, actor_type, actor_id, action,
+                                   entity_type, entity_id, changes, request_id, ip, user_agent,
+                                   occurred_at, prev_hash, hash)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::varchar[], $4::bigint[], $5::varchar[],
+                              $6::varchar[], $7::varchar[], $8::varchar[], $9::uuid[], $10::jsonb[],
+                              $11::varchar[], $12::varchar[], $13::varchar[], $14::timestamptz[],
+                              $15::bpchar[], $16::bpchar[])
+       )
+       UPDATE audit_chain_heads h
+          SET last_seq = u.seq, last_hash = u.hash, last_occurred_at = u.at
+         FROM unnest($17::varchar[], $18::bigint[], $19::bpchar[], $20::timestamptz[])
+              AS u(chain_key, seq, hash, at)
+        WHERE h.chain_key = u.chain_key`,
+      [
+        column('id'),
+        column('workspaceId'),
+        column('chainKey'),
+        column('seq'),
+        column('actorType'),
+        column('actorId'),
+        column('action'),
+        column('entityType'),
+        column('entityId'),
+        events.map((e) => JSON.stringify(e.changes)),
+        column('requestId'),
+        column('ip'),
+        column('userAgent'),
+        events.map((e) => e.occurredAt.toISOString()),
+        column('prevHash'),
+        column('hash'),
+        touched.map(([key]) => key),
+        touched.map(([, h]) => h.lastSeq.toString()),
+        touched.map(([, h]) => h.lastHash),
+        touched.map(([, h]) => new Date(h.lastOccurredAtMs).toISOString()),
+      ],
+    );
+  }
+
+  /**
+   * Locks the heads of `chainKeys` (sorted) until commit, creating missing ones. FOR NO KEY
+   * UPDATE excludes other appenders but not the key-share locks that foreign keys to the head
+   * (outbox cursors) take. Rows are locked in the ORDER BY order, so every appender takes
+   * them in the same order.
+   */
+  private async lockHeads(
+    em: EntityManager,
+    chainKeys: string[],
+  ): Promise<Map<string, LockedHead>> {
     const select = () =>
       em.query(
-        `SELECT last_seq AS "lastSeq", last_hash AS "lastHash", last_occurred_at AS "lastOccurredAt"
-           FROM audit_chain_heads WHERE chain_key = $1 FOR NO KEY UPDATE`,
-        [chainKey],
-      ) as Promise<ChainHead[]>;
-    let [head] = await select();
-    if (!head) {
-      // Two first writers race here: one inserts, the other does nothing, both then lock it.
+        `SELECT chain_key AS "chainKey", last_seq AS "lastSeq", last_hash AS "lastHash",
+                last_occurred_at AS "lastOccurredAt"
+           FROM audit_chain_heads WHERE chain_key = ANY($1::varchar[])
+          ORDER BY chain_key FOR NO KEY UPDATE`,
+        [chainKeys],
+      ) as Promise<Array<ChainHead & { chainKey: string }>>;
+    let rows = await select();
+    if (rows.length < chainKeys.length) {
+      // First events of a chain: two first writers race here; one inserts, the other does
+      // nothing, and both then lock it. Inserted in key order too.
       await em.query(
-        'INSERT INTO audit_chain_heads (chain_key, last_seq, last_hash) VALUES ($1, 0, $2) ON CONFLICT (chain_key) DO NOTHING',
-        [chainKey, GENESIS_HASH],
+        `INSERT INTO audit_chain_heads (chain_key, last_seq, last_hash)
+         SELECT k, 0, $2 FROM unnest($1::varchar[]) AS k ORDER BY k
+         ON CONFLICT (chain_key) DO NOTHING`,
+        [chainKeys, GENESIS_HASH],
       );
-      [head] = await select();
+      rows = await select();
     }
-    return head;
+    return new Map(
+      rows.map((r) => {
+        const lastSeq = BigInt(r.lastSeq);
+        return [
+          r.chainKey,
+          {
+            lockedSeq: lastSeq,
+            lastSeq,
+            lastHash: r.lastHash,
+            // Never before the chain's previous event: clocks of several instances differ and
+            // wall clocks step back, yet time order must stay chain order (a time range is then
+            // a contiguous, verifiable stretch of the chain).
+            lastOccurredAtMs: r.lastOccurredAt ? new Date(r.lastOccurredAt).getTime() : 0,
+          },
+        ];
+      }),
+    );
   }
+}
+
+interface LockedHead {
+  lockedSeq: bigint;
+  lastSeq: bigint;
+  lastHash: string;
+  lastOccurredAtMs: number;
+}
+
+function chainKeyOf(input: AuditEventInput): string {
+  if (!input.workspaceId && !input.userId) {
+    throw new Error(`audit event ${input.action} needs a workspaceId or a userId`);
+  }
+  if (!ACTION_PATTERN.test(input.action)) {
+    throw new Error(`audit action ${input.action} is not <entity>.<verb> in snake_case`);
+  }
+  if (!ENTITY_TYPE_PATTERN.test(input.entityType)) {
+    throw new Error(`audit entity type ${input.entityType} is not snake_case`);
+  }
+  return input.workspaceId ? workspaceChainKey(input.workspaceId) : accountChainKey(input.userId!);
 }

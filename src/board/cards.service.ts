@@ -5,6 +5,7 @@ import { diffChanges, type Changes } from '../audit/changes.js';
 import { principalUserId } from '../common/auth.decorators.js';
 import {
   CursorCodec,
+  listBinding,
   DEFAULT_PAGE_SIZE,
   toPage,
   type KeysetKey,
@@ -566,7 +567,7 @@ export class CardsService {
   }
 
   private decodeCursor(cursor: string): CardCursor {
-    const values = this.cursors.decode(cursor, LIST_KEYS.length);
+    const values = this.cursors.decode(cursor, LIST_KEYS.length, listBinding(LIST_KEYS));
     if (
       !values.every((v) => typeof v === 'string') ||
       !UUID.test(values[1] as string) ||

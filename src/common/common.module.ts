@@ -8,13 +8,15 @@ import {
   type RateLimitConfig,
 } from '../config/app.config.js';
 import { resolveJwtSecret } from '../config/jwt-secret.js';
-import { MetricsService } from '../ops/metrics.js';
+import { setCursorSigningKey } from '../kernel/keyset.js';
+import { MetricsService } from '../kernel/metrics.js';
 import { IdempotencyPurgeJob } from './idempotency-purge.job.js';
 import { IdempotencyRecordEntity } from './idempotency-record.entity.js';
 import { CursorCodec } from './pagination.js';
+import { JWT_SECRET } from './kernel-tokens.js';
 import { RedisThrottlerStorage } from './rate-limit.js';
 
-export const JWT_SECRET = Symbol('JWT_SECRET');
+export { JWT_SECRET } from './kernel-tokens.js';
 
 /** The HTTP kernel's shared services, available to every module. */
 @Global()
@@ -32,7 +34,10 @@ export const JWT_SECRET = Symbol('JWT_SECRET');
       // Cursors are signed with a key derived from the JWT secret, never the secret itself.
       provide: CursorCodec,
       inject: [JWT_SECRET],
-      useFactory: (secret: string) => new CursorCodec(`cursor:${secret}`),
+      useFactory: (secret: string) => {
+        setCursorSigningKey(`cursor:${secret}`);
+        return new CursorCodec(`cursor:${secret}`);
+      },
     },
     {
       provide: RedisThrottlerStorage,

@@ -12,10 +12,10 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { appConfig, type AppConfig } from '../config/app.config.js';
+import { preparedQuery } from '../database/prepared-query.js';
 import { TransactionHost } from '../database/transaction-host.js';
 import { newId } from '../database/uuid.js';
 import { canonicalJson } from './canonical-json.js';
-import { IdempotencyRecordEntity } from './idempotency-record.entity.js';
 import { CommonProblems } from './problem.js';
 import { callerScope, RequestContext } from './request-context.js';
 
@@ -74,33 +74,57 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
     return from(
       this.tx.run(async (em) => {
-        const [{ locked }] = (await em.query(
-          'SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked',
+        const [{ locked }] = await preparedQuery<{ locked: boolean }>(
+          em,
+          'idempotency_lock',
+          LOCK_SQL,
           [`${caller}\n${key}`],
-        )) as Array<{ locked: boolean }>;
+        );
         if (!locked) throw CommonProblems.idempotencyInFlight();
-        const existing = await em.findOne(IdempotencyRecordEntity, {
-          where: { caller, key },
-          select: { id: true, requestHash: true, responseBody: true, expiresAt: true },
-        });
-        if (existing && existing.expiresAt.getTime() > Date.now()) {
+        // Read only after the lock is held: in one statement with the lock, the snapshot would
+        // predate it and could miss the record of a holder that committed meanwhile.
+        const [existing] = await preparedQuery<StoredRecord>(em, 'idempotency_find', FIND_SQL, [
+          caller,
+          key,
+        ]);
+        // Embedded PGlite may answer the timestamp as text: compare through Date either way.
+        if (existing && new Date(existing.expiresAt).getTime() > Date.now()) {
           if (existing.requestHash !== requestHash) throw CommonProblems.idempotencyKeyReused();
           void reply.header(REPLAYED_HEADER, 'true');
           return existing.responseBody;
         }
         const body = await lastValueFrom(next.handle(), { defaultValue: null });
-        if (existing) await em.delete(IdempotencyRecordEntity, { id: existing.id });
-        await em.insert(IdempotencyRecordEntity, {
-          id: newId(),
+        if (existing) await preparedQuery(em, 'idempotency_delete', DELETE_SQL, [existing.id]);
+        await preparedQuery(em, 'idempotency_insert', INSERT_SQL, [
+          newId(),
           caller,
           key,
           requestHash,
-          responseStatus: status,
-          responseBody: body as never,
-          expiresAt: new Date(Date.now() + this.config.idempotencyTtlHours * HOUR_MS),
-        });
+          status,
+          body === null || body === undefined ? null : JSON.stringify(body),
+          new Date(Date.now() + this.config.idempotencyTtlHours * HOUR_MS),
+        ]);
         return body;
       }),
     );
   }
 }
+
+/** A stored record as the interceptor reads it (`IdempotencyRecordEntity`'s columns). */
+interface StoredRecord {
+  id: string;
+  requestHash: string;
+  responseBody: unknown;
+  expiresAt: Date | string;
+}
+
+// Plain SQL, prepared once per connection: these run on every request with an Idempotency-Key,
+// and building them through the entity manager cost more CPU than the rest of the interceptor.
+const LOCK_SQL = 'SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked';
+const FIND_SQL = `SELECT id, request_hash AS "requestHash", response_body AS "responseBody",
+    expires_at AS "expiresAt"
+  FROM idempotency_records WHERE caller = $1 AND key = $2`;
+const DELETE_SQL = 'DELETE FROM idempotency_records WHERE id = $1';
+const INSERT_SQL = `INSERT INTO idempotency_records
+    (id, caller, key, request_hash, response_status, response_body, expires_at)
+  VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)`;

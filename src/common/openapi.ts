@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiHeader, ApiResponse } from '@nestjs/swagger';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { getMetadataStorage } from 'class-validator';
 import { IS_INT } from 'class-validator';
+import { eventCatalogMarkdown } from '../kernel/events.js';
 import type { OperationFacts, OperationFactsById } from './openapi-facts.js';
 import { CommonProblems, problemCatalog, problemType, type ProblemKind } from './problem.js';
 
@@ -14,15 +15,18 @@ const STATUS_TEXT: Record<number, string> = {
   400: 'Malformed request (JSON, parameter or header)',
   401: 'Missing, expired or revoked credentials',
   403: 'Your role or token scope does not allow this',
+  408: 'The request arrived too slowly (connection closed)',
   404: 'Not found (or in a workspace you are not a member of)',
   409: 'Conflict with the current state',
   412: 'If-Match does not match the current version',
   413: 'Body too large',
+  414: 'A path parameter is too long',
   415: 'Body is not JSON',
   422: 'Validation failed (see `errors`)',
   429: 'Rate limited (see Retry-After)',
+  431: 'Request headers too large',
   500: 'Unexpected error',
-  503: 'Not ready',
+  503: 'A dependency (database, Redis) is unavailable; retry after Retry-After seconds',
 };
 
 const problemResponse = (status: number) =>
@@ -123,6 +127,7 @@ export function decorateOpenApi(
   addProblemSchema(document);
   describeProblemCatalog(document);
   addReusableHeaders(document);
+  addTransportProblems(document);
   forEachOperation(document, (op, method, path) => {
     const facts = op.operationId ? options.facts?.get(op.operationId) : undefined;
     markUuidPathParameters(op);
@@ -187,6 +192,12 @@ Every error is \`application/problem+json\` (RFC 9457) with \`type\` = \`https:/
 | code | status | title | meaning |
 |---|---|---|---|
 ${table}
+
+## Event types
+Every change is recorded as an event (audit log, outbox, activity feed). Webhook connectors
+subscribe to the deliverable ones by name or by prefix (\`card.*\`):
+
+${eventCatalogMarkdown()}
 `;
 }
 
@@ -591,6 +602,40 @@ function relaxRequestDefaults(document: OpenAPIObject): void {
       prop.example ??= JSON.parse(value);
       const description = typeof prop.description === 'string' ? prop.description.trim() : '';
       prop.description = `${description}${description ? ' ' : ''}Default: \`${value}\`.`;
+    }
+  }
+}
+
+/** What any operation can answer, whatever it does: framework, transport and outage problems. */
+const EVERY_OPERATION = [400, 408, 414, 429, 431, 500, 503];
+/** What an operation with a JSON body can also answer. */
+const WITH_BODY = [413, 415, 422];
+
+/**
+ * Lists on every operation the problems the HTTP layer can give it, so that a client
+ * generated from the document knows every status it may meet: 400/408/414/431 come from
+ * parsing before the route runs, 429 from the rate limits, 503 from a database outage; 413,
+ * 415 and 422 wherever a body is read; 422 wherever query parameters are validated.
+ */
+function addTransportProblems(document: OpenAPIObject): void {
+  const problem = (status: number) => ({
+    description: STATUS_TEXT[status] ?? 'Problem',
+    content: {
+      'application/problem+json': { schema: { $ref: `#/components/schemas/${PROBLEM_SCHEMA}` } },
+    },
+  });
+  for (const path of Object.values(document.paths)) {
+    for (const op of Object.values(path)) {
+      if (typeof op !== 'object' || op === null || !('responses' in op)) continue;
+      const operation = op as {
+        responses: Record<string, unknown>;
+        requestBody?: unknown;
+        parameters?: Array<{ in?: string }>;
+      };
+      const statuses = [...EVERY_OPERATION];
+      if (operation.requestBody) statuses.push(...WITH_BODY);
+      if ((operation.parameters ?? []).some((p) => p.in === 'query')) statuses.push(422);
+      for (const status of statuses) operation.responses[String(status)] ??= problem(status);
     }
   }
 }

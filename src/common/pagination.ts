@@ -11,6 +11,7 @@ import { Type as ToType } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { CommonProblems } from './problem.js';
+import { RequestContext } from './request-context.js';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
@@ -47,20 +48,31 @@ export interface Page<T> {
 export type CursorValues = Array<string | number | boolean | null>;
 
 /**
- * Opaque keyset cursors: the sort-key values of the last row, base64url JSON, with an HMAC so
- * that a cursor this API did not issue is refused (400) instead of silently misread.
+ * What a cursor is bound to: the route it was issued on (from the request context) and the
+ * sort keys of the list. A cursor of one list sent to another is refused (400) instead of
+ * being misread as a position in it.
+ */
+export function listBinding(keys: ReadonlyArray<{ column: string; direction: string }>): string {
+  const route = RequestContext.current()?.route ?? '';
+  return `${route}|${keys.map((k) => `${k.column} ${k.direction}`).join(',')}`;
+}
+
+/**
+ * Opaque keyset cursors: the sort-key values of the last row, base64url JSON, with an HMAC
+ * over the payload and the list's binding (see `listBinding`), so that a cursor this API did
+ * not issue, or issued for another list, is refused (400) instead of silently misread.
  */
 export class CursorCodec {
   constructor(private readonly key: string) {}
 
-  encode(values: CursorValues): string {
+  encode(values: CursorValues, binding: string): string {
     const payload = Buffer.from(JSON.stringify(values)).toString('base64url');
-    return `${payload}.${this.mac(payload)}`;
+    return `${payload}.${this.mac(binding, payload)}`;
   }
 
-  decode(cursor: string, arity: number): CursorValues {
+  decode(cursor: string, arity: number, binding: string): CursorValues {
     const [payload, mac] = cursor.split('.');
-    const expected = payload ? this.mac(payload) : '';
+    const expected = payload ? this.mac(binding, payload) : '';
     if (
       !payload ||
       !mac ||
@@ -78,8 +90,10 @@ export class CursorCodec {
     throw CommonProblems.invalidCursor();
   }
 
-  private mac(payload: string): string {
+  private mac(binding: string, payload: string): string {
     return createHmac('sha256', this.key)
+      .update(binding)
+      .update('\n')
       .update(payload)
       .digest()
       .subarray(0, CURSOR_MAC_BYTES)
@@ -132,7 +146,13 @@ export function toPage<R, T>(
   const last = pageRows[pageRows.length - 1];
   return {
     data: pageRows.map(map),
-    nextCursor: hasMore && last ? codec.encode(keys.map((k) => k.value(last))) : null,
+    nextCursor:
+      hasMore && last
+        ? codec.encode(
+            keys.map((k) => k.value(last)),
+            listBinding(keys),
+          )
+        : null,
   };
 }
 
@@ -154,7 +174,10 @@ export async function paginate<E extends ObjectLiteral, T>(
 ): Promise<Page<T>> {
   const limit = page.limit ?? DEFAULT_PAGE_SIZE;
   if (page.cursor) {
-    const { sql, params } = keysetWhere(keys, codec.decode(page.cursor, keys.length));
+    const { sql, params } = keysetWhere(
+      keys,
+      codec.decode(page.cursor, keys.length, listBinding(keys)),
+    );
     qb.andWhere(sql, params);
   }
   keys.forEach((k, i) =>

@@ -1,12 +1,14 @@
 import {
   Catch,
   HttpException,
+  HttpStatus,
   Logger,
   type ArgumentsHost,
   type ExceptionFilter,
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { QueryFailedError } from 'typeorm';
+import { isDependencyUnavailable } from '../database/pg-errors.js';
 import {
   CommonProblems,
   kindForStatus,
@@ -25,12 +27,16 @@ export interface ProblemBody {
   [extension: string]: unknown;
 }
 
+/** How long a client should wait before retrying while the database is unreachable. */
+export const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
+const retryLater = { headers: { 'Retry-After': String(DEPENDENCY_RETRY_AFTER_SECONDS) } };
+
 /** PostgreSQL error codes that are the client's doing, not ours. */
 const PG_ERRORS: Record<string, (detail: string) => ProblemException> = {
   '23505': () => CommonProblems.conflict('A resource with these unique values already exists.'),
   '40001': () => CommonProblems.concurrentModification(),
   '40P01': () => CommonProblems.concurrentModification(),
-  '57014': () => CommonProblems.unavailable('The database did not answer in time.'),
+  '57014': () => CommonProblems.unavailable('The database did not answer in time.', retryLater),
   '55P03': () => CommonProblems.concurrentModification(),
   '22021': () =>
     CommonProblems.validationFailed('Text contains a character the database cannot store.'),
@@ -70,6 +76,13 @@ export function toProblem(
     PG_ERRORS[(err.driverError as { code?: string }).code ?? '']
   ) {
     problem = PG_ERRORS[(err.driverError as { code: string }).code](err.message);
+  } else if (isDependencyUnavailable(err)) {
+    // A lost, refused or timed-out connection (a restart, a failover, pg_terminate_backend):
+    // the request did not happen, and a retry shortly after may succeed.
+    problem = CommonProblems.unavailable(
+      'The database (or Redis) is not reachable right now; retry shortly.',
+      retryLater,
+    );
   } else if (isFastifyClientError(err)) {
     const kind = FASTIFY_ERRORS[err.code ?? ''] ?? kindForStatus(err.statusCode);
     const detail = err instanceof SyntaxError ? `Malformed JSON body: ${err.message}` : err.message;
@@ -77,7 +90,9 @@ export function toProblem(
   } else {
     problem = CommonProblems.internal();
   }
-  if (problem.status >= 500) {
+  if (problem.status === HttpStatus.SERVICE_UNAVAILABLE) {
+    logger.warn({ err: String(err), requestId: request.id }, problem.detail);
+  } else if (problem.status >= 500) {
     logger.error({ err, requestId: request.id }, problem.detail);
   }
   const { errors, headers, ...extensions } = problem.extras;

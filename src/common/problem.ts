@@ -17,6 +17,9 @@ export interface ProblemKind {
   description: string;
 }
 
+/** RFC 6585; absent from Nest's HttpStatus. */
+const REQUEST_HEADER_FIELDS_TOO_LARGE = 431;
+
 const catalog = new Map<string, ProblemKind>();
 
 /** Every problem kind declared so far, for documentation. */
@@ -96,6 +99,11 @@ export const CommonProblems = defineProblems({
     description:
       'Your role in the workspace, or your API token scope, does not allow this operation.',
   },
+  insufficientScope: {
+    status: HttpStatus.FORBIDDEN,
+    title: 'API token scope too narrow',
+    description: 'The API token lacks the scope this operation needs (read < write < admin).',
+  },
   notFound: {
     status: HttpStatus.NOT_FOUND,
     title: 'Not found',
@@ -133,6 +141,12 @@ export const CommonProblems = defineProblems({
     description:
       'The `If-Match` version does not match the current version. Fetch the resource and retry.',
   },
+  requestTimeout: {
+    status: HttpStatus.REQUEST_TIMEOUT,
+    title: 'Request timeout',
+    description:
+      'The request line, headers or body arrived too slowly (HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS); the connection is closed.',
+  },
   payloadTooLarge: {
     status: HttpStatus.PAYLOAD_TOO_LARGE,
     title: 'Request body too large',
@@ -142,6 +156,11 @@ export const CommonProblems = defineProblems({
     status: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
     title: 'Unsupported media type',
     description: 'Request bodies must be `application/json`.',
+  },
+  uriTooLong: {
+    status: HttpStatus.URI_TOO_LONG,
+    title: 'URI too long',
+    description: 'A path parameter is longer than any valid value (at most 100 characters).',
   },
   validationFailed: {
     status: HttpStatus.UNPROCESSABLE_ENTITY,
@@ -157,6 +176,11 @@ export const CommonProblems = defineProblems({
     status: HttpStatus.TOO_MANY_REQUESTS,
     title: 'Too many requests',
     description: 'The rate limit for this caller was exceeded; wait `Retry-After` seconds.',
+  },
+  headersTooLarge: {
+    status: REQUEST_HEADER_FIELDS_TOO_LARGE,
+    title: 'Request headers too large',
+    description: 'The request line and headers together exceed the server limit (16 KiB).',
   },
   internal: {
     status: HttpStatus.INTERNAL_SERVER_ERROR,
@@ -178,12 +202,15 @@ export function kindForStatus(status: number): ProblemKind {
     403: CommonProblems.kinds.forbidden,
     404: CommonProblems.kinds.routeNotFound,
     405: CommonProblems.kinds.methodNotAllowed,
+    408: CommonProblems.kinds.requestTimeout,
     409: CommonProblems.kinds.conflict,
     412: CommonProblems.kinds.preconditionFailed,
     413: CommonProblems.kinds.payloadTooLarge,
+    414: CommonProblems.kinds.uriTooLong,
     415: CommonProblems.kinds.unsupportedMediaType,
     422: CommonProblems.kinds.validationFailed,
     429: CommonProblems.kinds.rateLimited,
+    431: CommonProblems.kinds.headersTooLarge,
     503: CommonProblems.kinds.unavailable,
   };
   return (

@@ -1,5 +1,14 @@
-import { Injectable, type ExecutionContext, type OnModuleDestroy } from '@nestjs/common';
-import { ThrottlerGuard, type ThrottlerStorage } from '@nestjs/throttler';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type CanActivate,
+  type ExecutionContext,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { InjectThrottlerStorage, ThrottlerGuard, type ThrottlerStorage } from '@nestjs/throttler';
+import { rateLimitConfig, type RateLimitConfig } from '../config/app.config.js';
 import type { ThrottlerLimitDetail } from '@nestjs/throttler';
 import { Redis } from 'ioredis';
 import type { AuthenticatedRequest } from './auth.decorators.js';
@@ -42,6 +51,56 @@ export class RateLimitGuard extends ThrottlerGuard {
   }
 }
 
+const PRE_AUTH_WINDOW_MS = 60_000;
+/** What `@SkipThrottle()` sets (health, metrics): probes are never limited. */
+const SKIP_THROTTLE_KEY = 'THROTTLER:SKIPdefault';
+
+/**
+ * A per-IP limit that runs before authentication, so that a flood of invalid or random
+ * tokens (or anonymous calls) gets 429 before any token is verified or looked up. It counts
+ * every request of the IP, authenticated or not; the per-caller limit applies after it.
+ */
+@Injectable()
+export class PreAuthRateLimitGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
+    @Inject(rateLimitConfig.KEY) private readonly config: RateLimitConfig,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (
+      this.reflector.getAllAndOverride<boolean>(SKIP_THROTTLE_KEY, [
+        context.getHandler(),
+        context.getClass(),
+      ])
+    )
+      return true;
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const limit = this.config.preAuthPerMinute;
+    const record = await this.storage.increment(
+      `ip:${request.ip}`,
+      PRE_AUTH_WINDOW_MS,
+      limit,
+      0,
+      'pre-auth',
+    );
+    if (record.totalHits <= limit) return true;
+    const retryAfter = Math.max(1, record.timeToExpire);
+    throw CommonProblems.rateLimited(
+      `More than ${limit} requests per minute from this address; retry in ${retryAfter} s.`,
+      {
+        headers: {
+          'Retry-After': String(retryAfter),
+          'RateLimit-Limit': String(limit),
+          'RateLimit-Remaining': '0',
+          'RateLimit-Reset': String(retryAfter),
+        },
+      },
+    );
+  }
+}
+
 /** Fixed-window counters in Redis, so limits hold across app instances. */
 export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleDestroy {
   private static readonly SCRIPT = `
@@ -58,7 +117,15 @@ end
 local blockTtl = redis.call('PTTL', KEYS[2])
 return {hits, ttl, blocked, blockTtl}`;
 
-  constructor(private readonly redis: Redis) {}
+  private readonly logger = new Logger(RedisThrottlerStorage.name);
+
+  constructor(private readonly redis: Redis) {
+    // Without a listener ioredis reports a lost connection as an unhandled 'error' event; it
+    // reconnects by itself, and commands failing meanwhile answer 503 (see the problem filter).
+    redis.on('error', (err: Error & { code?: string }) =>
+      this.logger.warn({ code: err.code, message: err.message }, 'redis connection error'),
+    );
+  }
 
   static fromUrl(url: string): RedisThrottlerStorage {
     return new RedisThrottlerStorage(

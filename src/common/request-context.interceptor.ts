@@ -18,6 +18,7 @@ export class RequestContextInterceptor implements NestInterceptor {
       ip: request.ip,
       userAgent: request.headers['user-agent'],
       principal: request.principal,
+      route: request.routeOptions.url,
     };
     return new Observable((subscriber) =>
       RequestContext.run(meta, () => next.handle().subscribe(subscriber)),

@@ -1,10 +1,24 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Role } from '../kernel/roles.js';
+
+/**
+ * A named part of the system acting on its own (the reminder scheduler, an inbound hook). It
+ * passes through the same tenancy door as users: `role` is what it may do in a workspace, and
+ * `workspaceId`, when set, is the only workspace it may touch (any other answers 404). Without
+ * a role it has no workspace rights at all (e.g. the sign-in auditor).
+ */
+export interface SystemPrincipal {
+  type: 'system';
+  name: string;
+  role?: Role;
+  workspaceId?: string;
+}
 
 /** Who is calling: a user with an access token, a user's API token, or the system itself. */
 export type Principal =
   | { type: 'user'; userId: string }
   | { type: 'token'; userId: string; tokenId: string; scopes: ApiTokenScope[] }
-  | { type: 'system'; name: string };
+  | SystemPrincipal;
 
 export const API_TOKEN_SCOPES = ['read', 'write', 'admin'] as const;
 export type ApiTokenScope = (typeof API_TOKEN_SCOPES)[number];
@@ -14,6 +28,8 @@ export interface RequestMeta {
   ip?: string;
   userAgent?: string;
   principal?: Principal;
+  /** The route template (`/v1/boards/:boardId/cards`), which list cursors are bound to. */
+  route?: string;
 }
 
 /**

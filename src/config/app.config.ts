@@ -15,7 +15,13 @@ export const appConfig = registerAs('app', () => {
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     idempotencyTtlHours: env.IDEMPOTENCY_TTL_HOURS,
+    outboxPollIntervalMs: env.OUTBOX_POLL_INTERVAL_MS,
+    backgroundJobs: env.BACKGROUND_JOBS,
     webhookAllowPrivateTargets: env.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+    // The request timeout bounds the headers too, so it is never shorter than theirs.
+    headersTimeoutMs: Math.min(env.HTTP_HEADERS_TIMEOUT_MS, env.HTTP_REQUEST_TIMEOUT_MS),
+    requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
   };
 });
 
@@ -35,13 +41,18 @@ export const rateLimitConfig = registerAs('rateLimit', () => {
   return {
     perMinute: env.RATE_LIMIT_PER_MINUTE,
     authPerMinute: env.AUTH_RATE_LIMIT_PER_MINUTE,
+    preAuthPerMinute: env.PRE_AUTH_RATE_LIMIT_PER_MINUTE,
     redisUrl: env.REDIS_URL,
   };
 });
 
 export const authConfig = registerAs('auth', () => {
   const env = validateEnv(process.env);
-  return { jwtSecret: env.JWT_SECRET, dataDir: env.DATA_DIR };
+  return {
+    jwtSecret: env.JWT_SECRET,
+    dataDir: env.DATA_DIR,
+    userCacheMs: env.AUTH_USER_CACHE_SECONDS * 1000,
+  };
 });
 
 export type AppConfig = ConfigType<typeof appConfig>;

@@ -54,11 +54,25 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1024) BODY_LIMIT_BYTES = 1048576;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_PER_MINUTE = 600;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) AUTH_RATE_LIMIT_PER_MINUTE = 10;
+  /** Requests per minute per client IP, counted before authentication (floods of bad tokens). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) PRE_AUTH_RATE_LIMIT_PER_MINUTE = 1200;
+  /** How long a user's existence is remembered by the auth guard (0: checked every request). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) AUTH_USER_CACHE_SECONDS = 10;
+  /** Time a client has to send the request line and headers. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) HTTP_HEADERS_TIMEOUT_MS = 10000;
+  /** Time a client has to send the whole request, body included. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) HTTP_REQUEST_TIMEOUT_MS = 30000;
+  /** How long an idle keep-alive connection stays open (longer than the proxy's idle timeout). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) HTTP_KEEP_ALIVE_TIMEOUT_MS = 65000;
   @IsOptional() @Transform(toBool) @IsBoolean() WEBHOOK_ALLOW_PRIVATE_TARGETS = false;
   /** How long a stored idempotency record is kept, in hours. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) IDEMPOTENCY_TTL_HOURS = 24;
   /** Seconds a SIGTERM drain may take before the process exits anyway. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) SHUTDOWN_TIMEOUT_SECONDS = 10;
+  /** How often an idle outbox consumer polls for committed events (backs off to 4x). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(60000) OUTBOX_POLL_INTERVAL_MS = 250;
+  /** Whether this instance runs background work (consumers, schedulers, deliveries). */
+  @IsOptional() @Transform(toBool) @IsBoolean() BACKGROUND_JOBS = true;
 }
 
 export class ConfigValidationError extends Error {}

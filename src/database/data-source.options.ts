@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { DataSourceOptions, MixedList } from 'typeorm';
+import { logConnectionError } from './connection-errors.js';
 import { SnakeNamingStrategy } from './snake-naming.strategy.js';
 import { pgliteDriver } from './pglite-pool.js';
 
@@ -38,6 +39,8 @@ export function dataSourceOptions(
       url: settings.url,
       poolSize: settings.poolSize,
       applicationName: 'workdeck',
+      // An idle connection the server closed: logged, dropped by the pool, replaced on demand.
+      poolErrorHandler: logConnectionError,
       extra: {
         max: settings.poolSize,
         statement_timeout: settings.statementTimeoutMs || undefined,

@@ -1,7 +1,9 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { migrations } from '../../migrations/index.js';
 import { databaseConfig, type DatabaseConfig } from '../config/app.config.js';
+import { guardConnections } from './connection-errors.js';
 import { dataSourceOptions } from './data-source.options.js';
 import { TransactionHost } from './transaction-host.js';
 
@@ -19,6 +21,8 @@ import { TransactionHost } from './transaction-host.js';
         retryAttempts: 3,
         retryDelay: 1000,
       }),
+      dataSourceFactory: async (options?: DataSourceOptions) =>
+        guardConnections(await new DataSource(options!).initialize()),
     }),
   ],
   providers: [TransactionHost],

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { logConnectionError } from './connection-errors.js';
 import { PGlite, types, type PGliteOptions, type Results } from '@electric-sql/pglite';
 
 type Callback<T> = (err: Error | null, value?: T) => void;
@@ -19,6 +20,8 @@ export class PGlitePool extends EventEmitter {
 
   constructor(private readonly options: { dataDir: string } & PGliteOptions) {
     super();
+    // Same contract as the pg pool: an 'error' event is logged, never left unhandled.
+    this.on('error', logConnectionError);
     const key = options.dataDir;
     let db = PGlitePool.instances.get(key);
     if (!db) {
@@ -86,7 +89,7 @@ export class PGlitePool extends EventEmitter {
 
   private client() {
     const db = this.db;
-    const emitter = new EventEmitter();
+    const emitter = new EventEmitter().on('error', logConnectionError);
     return Object.assign(emitter, {
       query: async (sql: string, params?: unknown[]): Promise<QueryResult> => {
         const pg = await db;

@@ -6,6 +6,7 @@ type Hook = () => void | Promise<void>;
 
 interface TransactionScope {
   manager: EntityManager;
+  beforeCommit: Hook[];
   afterCommit: Hook[];
   afterCompletion: Hook[];
 }
@@ -25,12 +26,18 @@ export class TransactionHost {
   async run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     const scope = this.als.getStore();
     if (scope) return work(scope.manager);
+    const beforeCommit: Hook[] = [];
     const afterCommit: Hook[] = [];
     const afterCompletion: Hook[] = [];
     let result: T;
     try {
       result = await this.dataSource.transaction((manager) =>
-        this.als.run({ manager, afterCommit, afterCompletion }, () => work(manager)),
+        this.als.run({ manager, beforeCommit, afterCommit, afterCompletion }, async () => {
+          const value = await work(manager);
+          // Hooks may add hooks (a flush that records more): run until none is left.
+          for (let hook = beforeCommit.shift(); hook; hook = beforeCommit.shift()) await hook();
+          return value;
+        }),
       );
     } catch (err) {
       await this.runHooks(afterCompletion, 'after-completion');
@@ -59,6 +66,17 @@ export class TransactionHost {
   /** The open transaction's manager, or the pool's for a read outside any transaction. */
   get manager(): EntityManager {
     return this.als.getStore()?.manager ?? this.dataSource.manager;
+  }
+
+  /**
+   * Runs `hook` inside the surrounding transaction, after its work and just before COMMIT: a
+   * failure rolls everything back. For work that is best done last, such as appending the
+   * transaction's audit events (their chain-head locks are then held only until commit).
+   */
+  beforeCommit(hook: Hook): void {
+    const scope = this.als.getStore();
+    if (!scope) throw new Error('beforeCommit called outside a transaction');
+    scope.beforeCommit.push(hook);
   }
 
   /** Runs `hook` once the surrounding transaction has committed (never after a rollback). */

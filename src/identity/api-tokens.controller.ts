@@ -24,7 +24,7 @@ export class ApiTokensController {
   @ApiOperation({
     summary: 'Create a personal API token (the token is shown only here)',
     description:
-      'Answers with a credential, so Idempotency-Key is ignored: it is never stored to be replayed.',
+      'Needs an access token (a signed-in user): an API token cannot create API tokens (403 `insufficient-scope`). Answers with a credential, so Idempotency-Key is ignored: it is never stored to be replayed.',
   })
   @ApiCreatedResponse({ type: CreatedApiTokenResponseDto })
   @ApiProblems(400, 403, 422)
@@ -32,7 +32,7 @@ export class ApiTokensController {
     @CurrentPrincipal() principal: Principal,
     @Body() dto: CreateApiTokenDto,
   ): Promise<CreatedApiTokenResponseDto> {
-    return this.tokens.create(principalUserId(principal), dto);
+    return this.tokens.create(principal, dto);
   }
 
   @Get()

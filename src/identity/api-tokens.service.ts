@@ -20,6 +20,7 @@ import type {
   CreateApiTokenDto,
   CreatedApiTokenResponseDto,
 } from './dto/api-token.dto.js';
+import { IdentityProblems } from './identity.errors.js';
 import { toApiTokenResponse } from './identity.mappers.js';
 
 export const API_TOKEN_PREFIX = 'wd_';
@@ -28,6 +29,21 @@ const SHOWN_PREFIX_LENGTH = 8;
 /** last_used_at is written at most this often per token, not on every request. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
+/** 32 random bytes in base64url (43 characters) after the prefix; nothing else is a token. */
+const API_TOKEN_SHAPE = /^wd_[A-Za-z0-9_-]{43}$/;
+/**
+ * Hashes of presented tokens that authenticate nobody (unknown, revoked, expired, or whose
+ * user is gone), remembered so that repeating one costs no database round trip. None of these
+ * can become valid again (new tokens are random), so the only bound is memory.
+ */
+const MAX_REFUSED_TOKENS = 10_000;
+const REFUSED_TOKEN_TTL_MS = 10 * 60_000;
+
+/** True when `token` has the exact shape of a token this API issues. */
+export function isWellFormedApiToken(token: string): boolean {
+  return API_TOKEN_SHAPE.test(token);
+}
+
 const TOKEN_KEYS: KeysetKey<ApiTokenEntity>[] = [
   { column: 't.id', direction: 'DESC', value: (t) => t.id },
 ];
@@ -35,13 +51,25 @@ const TOKEN_KEYS: KeysetKey<ApiTokenEntity>[] = [
 /** Personal API tokens: shown once, stored as SHA-256, scoped, revocable. */
 @Injectable()
 export class ApiTokensService {
+  private readonly refused = new Map<string, number>();
+
   constructor(
     private readonly tx: TransactionHost,
     private readonly audit: AuditService,
     private readonly cursors: CursorCodec,
   ) {}
 
-  async create(userId: string, dto: CreateApiTokenDto): Promise<CreatedApiTokenResponseDto> {
+  /**
+   * Only a signed-in user (an access token) mints API tokens: a token creating tokens could
+   * outlive its own revocation through them, and one with fewer scopes could mint more.
+   */
+  async create(principal: Principal, dto: CreateApiTokenDto): Promise<CreatedApiTokenResponseDto> {
+    if (principal.type !== 'user') {
+      throw IdentityProblems.insufficientScope(
+        'API tokens cannot create API tokens; sign in and use an access token.',
+      );
+    }
+    const userId = principal.userId;
     const expiresAt = dto.expiresAt ? new Date(dto.expiresAt) : null;
     if (expiresAt && expiresAt.getTime() <= Date.now()) {
       throw CommonProblems.validationFailed('expiresAt must be in the future', {
@@ -103,8 +131,11 @@ export class ApiTokensService {
 
   /** The principal for a presented API token, or null when unknown, expired or revoked. */
   async authenticate(token: string): Promise<Principal | null> {
+    const hash = sha256(token);
+    const refusedUntil = this.refused.get(hash);
+    if (refusedUntil !== undefined && refusedUntil > Date.now()) return null;
     const row = await this.tx.manager.findOne(ApiTokenEntity, {
-      where: { tokenHash: sha256(token) },
+      where: { tokenHash: hash },
       select: {
         id: true,
         userId: true,
@@ -114,11 +145,22 @@ export class ApiTokensService {
         lastUsedAt: true,
       },
     });
-    if (!row || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= Date.now()))
+    if (!row || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= Date.now())) {
+      this.remember(hash);
       return null;
+    }
     if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
       await this.tx.manager.update(ApiTokenEntity, { id: row.id }, { lastUsedAt: new Date() });
     }
     return { type: 'token', userId: row.userId, tokenId: row.id, scopes: row.scopes };
+  }
+
+  private remember(hash: string): void {
+    this.refused.delete(hash);
+    if (this.refused.size >= MAX_REFUSED_TOKENS) {
+      const oldest = this.refused.keys().next().value;
+      if (oldest !== undefined) this.refused.delete(oldest);
+    }
+    this.refused.set(hash, Date.now() + REFUSED_TOKEN_TTL_MS);
   }
 }

@@ -3,15 +3,27 @@ import { Reflector } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import { IS_PUBLIC, type AuthenticatedRequest } from '../common/auth.decorators.js';
 import { CommonProblems } from '../common/problem.js';
-import { API_TOKEN_PREFIX, ApiTokensService } from './api-tokens.service.js';
+import { API_TOKEN_PREFIX, ApiTokensService, isWellFormedApiToken } from './api-tokens.service.js';
 import type { AccessClaims } from './auth.service.js';
 import { IdentityProblems } from './identity.errors.js';
+import { UserPresence } from './user-presence.js';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
+ * `Bearer <token>` exactly (RFC 6750 b64token charset; the scheme is case-insensitive): no
+ * second token, no trailing words, no other scheme.
+ */
+const BEARER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
+/** A compact JWS: three base64url parts. Anything else is refused before any crypto runs. */
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const MAX_JWT_LENGTH = 4096;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
  * Authenticates every route not marked @Public(): a JWT access token, or a personal API token
- * (`wd_...`). A token with only the `read` scope may not write.
+ * (`wd_...`). A token with only the `read` scope may not write. A credential whose user no
+ * longer exists authenticates nobody.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -19,6 +31,7 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly jwt: JwtService,
     private readonly apiTokens: ApiTokensService,
+    private readonly users: UserPresence,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -30,14 +43,17 @@ export class AuthGuard implements CanActivate {
     )
       return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const [scheme, token] = (request.headers.authorization ?? '').split(' ');
-    if (scheme?.toLowerCase() !== 'bearer' || !token) {
+    const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
+    if (!token) {
       throw CommonProblems.unauthenticated(
         'Send `Authorization: Bearer <access token or API token>`.',
       );
     }
     if (token.startsWith(API_TOKEN_PREFIX)) {
-      const principal = await this.apiTokens.authenticate(token);
+      // A malformed token is refused without a database round trip.
+      const principal = isWellFormedApiToken(token)
+        ? await this.apiTokens.authenticate(token)
+        : null;
       if (!principal || principal.type !== 'token')
         throw CommonProblems.unauthenticated('The API token is unknown, expired or revoked.');
       if (
@@ -49,13 +65,24 @@ export class AuthGuard implements CanActivate {
       request.principal = principal;
       return true;
     }
+    const userId = await this.verifyAccessToken(token);
+    if (!userId || !(await this.users.exists(userId))) {
+      throw CommonProblems.unauthenticated('The access token is invalid or expired; refresh it.');
+    }
+    request.principal = { type: 'user', userId };
+    return true;
+  }
+
+  /** The user id of a valid access token, or null. */
+  private async verifyAccessToken(token: string): Promise<string | null> {
+    if (token.length > MAX_JWT_LENGTH || !JWT_SHAPE.test(token)) return null;
     try {
       const claims = await this.jwt.verifyAsync<AccessClaims>(token);
-      if (claims.typ !== 'access') throw new Error('not an access token');
-      request.principal = { type: 'user', userId: claims.sub };
-      return true;
+      if (claims.typ !== 'access' || typeof claims.sub !== 'string' || !UUID.test(claims.sub))
+        return null;
+      return claims.sub;
     } catch {
-      throw CommonProblems.unauthenticated('The access token is invalid or expired; refresh it.');
+      return null;
     }
   }
 }

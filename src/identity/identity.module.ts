@@ -3,7 +3,7 @@ import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module.js';
-import { JWT_SECRET } from '../common/common.module.js';
+import { JWT_SECRET } from '../common/kernel-tokens.js';
 import { ApiTokenEntity } from './api-token.entity.js';
 import { ApiTokensController } from './api-tokens.controller.js';
 import { ApiTokensService } from './api-tokens.service.js';
@@ -14,6 +14,7 @@ import { MembersService } from './members.service.js';
 import { MembershipEntity } from './membership.entity.js';
 import { RefreshTokenEntity } from './refresh-token.entity.js';
 import { UserEntity } from './user.entity.js';
+import { UserPresence } from './user-presence.js';
 import { WorkspaceAccess } from './workspace-access.service.js';
 import { WorkspaceEntity } from './workspace.entity.js';
 import { WorkspacesController } from './workspaces.controller.js';
@@ -49,6 +50,7 @@ import { WorkspacesService } from './workspaces.service.js';
     MembersService,
     WorkspaceAccess,
     AuthGuard,
+    UserPresence,
   ],
   exports: [WorkspaceAccess, AuthGuard],
 })

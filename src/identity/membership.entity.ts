@@ -1,11 +1,9 @@
 import { Check, Column, Entity, ForeignKey, Index } from 'typeorm';
 import { VersionedEntity } from '../database/base.entity.js';
 
-export const ROLES = ['viewer', 'member', 'admin', 'owner'] as const;
-export type Role = (typeof ROLES)[number];
+import type { Role } from '../kernel/roles.js';
 
-/** Higher rank includes every right of the lower ones. */
-export const roleRank = (role: Role): number => ROLES.indexOf(role);
+export { ROLES, roleRank, type Role } from '../kernel/roles.js';
 
 @Entity('memberships')
 @Index('ux_memberships_workspace_user', ['workspaceId', 'userId'], { unique: true })

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import {
   CursorCodec,
+  listBinding,
   DEFAULT_PAGE_SIZE,
   keysetWhere,
   toPage,
@@ -203,7 +204,10 @@ export class NotesQueries {
       params: { workspaceId, boardId, cardId } as Record<string, unknown>,
     };
     if (page.cursor) {
-      const keyset = keysetWhere(LINK_KEYS, this.cursors.decode(page.cursor, LINK_KEYS.length));
+      const keyset = keysetWhere(
+        LINK_KEYS,
+        this.cursors.decode(page.cursor, LINK_KEYS.length, listBinding(LINK_KEYS)),
+      );
       where.sql.push(keyset.sql);
       Object.assign(where.params, keyset.params);
     }
@@ -246,7 +250,7 @@ export class NotesQueries {
     keys: KeysetKey<NoteListRow>[],
     cursor: string,
   ): void {
-    const keyset = keysetWhere(keys, this.cursors.decode(cursor, keys.length));
+    const keyset = keysetWhere(keys, this.cursors.decode(cursor, keys.length, listBinding(keys)));
     where.sql.push(keyset.sql);
     Object.assign(where.params, keyset.params);
   }

@@ -14,7 +14,7 @@ import { Public } from '../common/auth.decorators.js';
 import { ApiProblems } from '../common/openapi.js';
 import { CommonProblems } from '../common/problem.js';
 import { RedisThrottlerStorage } from '../common/rate-limit.js';
-import { MetricsService } from './metrics.js';
+import { MetricsService } from '../kernel/metrics.js';
 
 const DB_PING_TIMEOUT_MS = 1500;
 

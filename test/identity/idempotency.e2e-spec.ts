@@ -1,6 +1,7 @@
 import { onRealPostgres, startApp, type TestApp } from '../support/app.js';
 import { client, expectProblem, type Client } from '../support/http.js';
 import { registerUser } from '../support/factories.js';
+import { testPool } from '../support/db.js';
 
 describe('Idempotency-Key', () => {
   let app: TestApp;
@@ -89,6 +90,40 @@ describe('Idempotency-Key', () => {
       expect(ids.size).toBe(1);
       const list = await api.get('/v1/workspaces', { token: user.accessToken });
       expect(list.body.data).toHaveLength(1);
+    },
+  );
+
+  (onRealPostgres() ? it : it.skip)(
+    'runs a request again once its stored record has expired, and keeps one record for the key',
+    async () => {
+      const user = await registerUser(api);
+      const o = { token: user.accessToken, headers: { 'idempotency-key': 'expiring' } };
+      const first = await api.post('/v1/workspaces', { name: 'Before' }, o);
+      expect(first.status).toBe(201);
+      const db = testPool();
+      try {
+        // Expired but not yet purged: the record no longer binds the key.
+        await db.query(
+          `UPDATE idempotency_records SET expires_at = now() - interval '1 minute'
+            WHERE caller = $1 AND key = 'expiring'`,
+          [`user:${user.id}`],
+        );
+        const again = await api.post('/v1/workspaces', { name: 'After' }, o);
+        expect(again.status).toBe(201);
+        expect(again.headers.get('idempotent-replayed')).toBeNull();
+        expect(again.body.id).not.toBe(first.body.id);
+        const replay = await api.post('/v1/workspaces', { name: 'After' }, o);
+        expect(replay.headers.get('idempotent-replayed')).toBe('true');
+        expect(replay.body).toEqual(again.body);
+        const { rows } = await db.query(
+          `SELECT response_status, response_body->>'id' AS id, expires_at > now() AS live
+             FROM idempotency_records WHERE caller = $1 AND key = 'expiring'`,
+          [`user:${user.id}`],
+        );
+        expect(rows).toEqual([{ response_status: 201, id: again.body.id, live: true }]);
+      } finally {
+        await db.end();
+      }
     },
   );
 });

@@ -52,6 +52,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
       JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
       RATE_LIMIT_PER_MINUTE: '100000',
       AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+      PRE_AUTH_RATE_LIMIT_PER_MINUTE: '100000',
       ...(process.env.TEST_DATABASE_URL
         ? { DATABASE_URL: process.env.TEST_DATABASE_URL, MIGRATIONS_RUN: 'false' }
         : {}),

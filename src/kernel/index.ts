@@ -1,0 +1,15 @@
+export * from './actor.js';
+export * from './clock.js';
+export * from './events.js';
+export * from './http-client.js';
+export * from './keyset.js';
+export * from './kernel.module.js';
+export * from './metrics.js';
+export * from './outbox-consumers.js';
+export * from './roles.js';
+export * from './route.js';
+export * from './tenancy.js';
+export * from './unit-of-work.js';
+export * from './workspace-directory.js';
+export { CurrentPrincipal as CurrentActor } from '../common/auth.decorators.js';
+export { diffChanges, type Changes } from '../audit/changes.js';
