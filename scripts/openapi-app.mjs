@@ -59,11 +59,12 @@ export async function withApp(work) {
       PORT: String(port),
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: process.env.APP_LOG_LEVEL ?? 'warn',
       DB_POOL_SIZE: '4',
       JWT_SECRET: 'openapi-check-secret-openapi-check-secret-0123',
       RATE_LIMIT_PER_MINUTE: '100000',
       AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+      PRE_AUTH_RATE_LIMIT_PER_MINUTE: '100000',
       ...(db ? { DATABASE_URL: db.url } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -77,7 +78,8 @@ export async function withApp(work) {
     const deadline = Date.now() + READY_TIMEOUT_MS;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`app exited with ${child.exitCode}:\n${output}`);
-      if (Date.now() > deadline) throw new Error(`app not ready in ${READY_TIMEOUT_MS} ms:\n${output}`);
+      if (Date.now() > deadline)
+        throw new Error(`app not ready in ${READY_TIMEOUT_MS} ms:\n${output}`);
       const ready = await fetch(`${url}/health/ready`).then(
         (r) => r.status === 200,
         () => false,

@@ -13,7 +13,9 @@ import { fetchDocument, root, withApp } from './openapi-app.mjs';
 
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
 const work = join(root, 'dist/typed-client');
-execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], {
+  stdio: 'inherit',
+});
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 

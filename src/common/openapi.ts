@@ -607,7 +607,8 @@ function relaxRequestDefaults(document: OpenAPIObject): void {
 }
 
 /** What any operation can answer, whatever it does: framework, transport and outage problems. */
-const EVERY_OPERATION = [400, 408, 414, 429, 431, 500, 503];
+// 429 is not here: probes are never limited; addGlobalProblems adds it where the limiters count.
+const EVERY_OPERATION = [400, 408, 414, 431, 500, 503];
 /** What an operation with a JSON body can also answer. */
 const WITH_BODY = [413, 415, 422];
 

@@ -202,4 +202,15 @@ describe('the OpenAPI document', () => {
     expect(res.status).toBe(400);
     expect(res.body.type).toBe('https://workdeck.dev/problems/malformed-request');
   });
+
+  it('refuses an unpaired surrogate in a JSON body as a validation error, not a 500', async () => {
+    // The email validator throws on one (found by the fuzz spec).
+    const res = await api.post('/v1/auth/login', undefined, {
+      raw: '{"email":"\\ud800@example.com","password":"whatever password"}',
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.errors).toEqual([
+      { field: 'email', message: expect.stringContaining('unpaired surrogate') },
+    ]);
+  });
 });
