@@ -2,6 +2,7 @@ import { InitialSchema1795324499983 } from './1795324499983-InitialSchema.js';
 import { BoardSchema1795325154684 } from './1795325154684-BoardSchema.js';
 import { AuditLog1795325331788 } from './1795325331788-AuditLog.js';
 import { NotesSchema1795328291341 } from './1795328291341-NotesSchema.js';
+import { DashboardFlow1795986346926 } from './1795986346926-DashboardFlow.js';
 
 /**
  * Every migration, in order. `npm run migration:generate -- Name` writes a new file and adds it
@@ -12,4 +13,5 @@ export const migrations: Function[] = [
   BoardSchema1795325154684,
   AuditLog1795325331788,
   NotesSchema1795328291341,
+  DashboardFlow1795986346926,
 ];

@@ -27,6 +27,7 @@ import {
   type AppConfig,
   type RateLimitConfig,
 } from './config/app.config.js';
+import { DashboardModule } from './dashboard/dashboard.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { AuthGuard } from './identity/auth.guard.js';
 import { IdentityModule } from './identity/identity.module.js';
@@ -105,6 +106,7 @@ export const REDACTED_LOG_PATHS = [
     AuditLogModule,
     BoardModule,
     NotesModule,
+    DashboardModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: ProblemFilter },

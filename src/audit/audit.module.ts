@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ActivityReader } from './activity-reader.js';
 import { AuditChainHeadEntity, AuditEventEntity } from './audit-event.entity.js';
 import { AuditService } from './audit.service.js';
 import { OutboxCursorEntity } from './outbox-cursor.entity.js';
@@ -13,7 +14,7 @@ import { OutboxService } from './outbox.service.js';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([AuditEventEntity, AuditChainHeadEntity, OutboxCursorEntity])],
-  providers: [AuditService, OutboxService],
-  exports: [AuditService, OutboxService],
+  providers: [AuditService, OutboxService, ActivityReader],
+  exports: [AuditService, OutboxService, ActivityReader],
 })
 export class AuditModule {}

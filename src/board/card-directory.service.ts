@@ -12,6 +12,20 @@ export interface CardLocation extends CardRef {
   workspaceId: string;
 }
 
+/** A column as other modules may know it, with its card counts when asked for. */
+export interface ColumnState {
+  id: string;
+  boardId: string;
+  boardName: string;
+  name: string;
+  position: string;
+  wipLimit: number | null;
+  isDone: boolean;
+  /** Cards in it that are not archived (only with `withCounts`). */
+  openCards?: number;
+  archivedCards?: number;
+}
+
 /**
  * What other modules may know about cards, without importing the board's entities: which of
  * some card ids exist in a workspace. Runs in the caller's transaction when there is one.
@@ -45,5 +59,32 @@ export class CardDirectory {
     return row
       ? { id: row.id, workspaceId: row.workspaceId, boardId: row.boardId, title: row.title }
       : null;
+  }
+
+  /**
+   * Columns of a workspace (those among `columnIds`, or all of them) with their board, and,
+   * with `withCounts`, how many open and archived cards each holds (counted from the column
+   * index, one column at a time).
+   */
+  async columnStates(
+    workspaceId: string,
+    filter: { columnIds?: string[]; withCounts?: boolean },
+  ): Promise<ColumnState[]> {
+    const counts = filter.withCounts
+      ? `, (SELECT count(*) FROM cards c WHERE c.workspace_id = col.workspace_id
+              AND c.board_id = col.board_id AND c.column_id = col.id
+              AND c.archived_at IS NULL)::int AS "openCards",
+           (SELECT count(*) FROM cards c WHERE c.workspace_id = col.workspace_id
+              AND c.board_id = col.board_id AND c.column_id = col.id
+              AND c.archived_at IS NOT NULL)::int AS "archivedCards"`
+      : '';
+    return (await this.tx.manager.query(
+      `SELECT col.id, col.board_id AS "boardId", b.name AS "boardName", col.name, col.position,
+              col.wip_limit AS "wipLimit", col.is_done AS "isDone"${counts}
+         FROM board_columns col
+         JOIN boards b ON b.workspace_id = col.workspace_id AND b.id = col.board_id
+        WHERE col.workspace_id = $1 AND ($2::uuid[] IS NULL OR col.id = ANY($2::uuid[]))`,
+      [workspaceId, filter.columnIds ?? null],
+    )) as ColumnState[];
   }
 }

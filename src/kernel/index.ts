@@ -1,5 +1,6 @@
 export * from './actor.js';
 export * from './clock.js';
+export * from './event-projections.js';
 export * from './events.js';
 export * from './http-client.js';
 export * from './keyset.js';

@@ -3,6 +3,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { AuditModule } from '../audit/audit.module.js';
 import { appConfig, type AppConfig } from '../config/app.config.js';
 import { Clock, SystemClock } from './clock.js';
+import { EventProjections } from './event-projections.js';
 import { HttpClient, NodeHttpClient } from './http-client.js';
 import { KERNEL_OPTIONS, OutboxConsumerRunner, type KernelOptions } from './outbox-consumers.js';
 import { WorkspaceUnitOfWork } from './unit-of-work.js';
@@ -30,6 +31,7 @@ import { WorkspaceDirectory } from './workspace-directory.js';
     WorkspaceUnitOfWork,
     WorkspaceDirectory,
     OutboxConsumerRunner,
+    EventProjections,
   ],
   exports: [
     Clock,
@@ -38,6 +40,7 @@ import { WorkspaceDirectory } from './workspace-directory.js';
     WorkspaceUnitOfWork,
     WorkspaceDirectory,
     OutboxConsumerRunner,
+    EventProjections,
     AuditModule,
   ],
 })

@@ -7,6 +7,7 @@ import { preparedQuery } from '../database/prepared-query.js';
 import { TransactionHost } from '../database/transaction-host.js';
 import { actorUserId, type Actor } from './actor.js';
 import { Clock } from './clock.js';
+import { EventProjections } from './event-projections.js';
 import { isDeclaredEvent, type EventType } from './events.js';
 import { hasRole, type Role } from './roles.js';
 import {
@@ -70,6 +71,7 @@ export class WorkspaceUnitOfWork {
     private readonly tx: TransactionHost,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly projections: EventProjections,
   ) {}
 
   /** Work that only reads: joins an open transaction, or uses the pool. */
@@ -154,7 +156,7 @@ export class WorkspaceUnitOfWork {
     row: R,
     writing: boolean,
   ): WorkspaceScope<R> {
-    const { tx, audit, clock } = this;
+    const { tx, audit, clock, projections } = this;
     return {
       workspaceId,
       actor,
@@ -182,6 +184,7 @@ export class WorkspaceUnitOfWork {
           pending.set(key, events);
           tx.beforeCommit(async () => {
             pending.delete(key);
+            await projections.project(em, events);
             await audit.appendBatch(em, events);
           });
           tx.afterCompletion(() => void pending.delete(key));

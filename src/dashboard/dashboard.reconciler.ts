@@ -1,0 +1,171 @@
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Interval } from '@nestjs/schedule';
+import type { Counter } from 'prom-client';
+import { ActivityReader } from '../audit/activity-reader.js';
+import { workspaceChainKey } from '../audit/audit.service.js';
+import { OutboxService } from '../audit/outbox.service.js';
+import { CardDirectory } from '../board/card-directory.service.js';
+import { TransactionHost } from '../database/transaction-host.js';
+import { MetricsService } from '../kernel/metrics.js';
+import { KERNEL_OPTIONS, type KernelOptions } from '../kernel/outbox-consumers.js';
+import { DASHBOARD_CONSUMER } from './dashboard.consumer.js';
+
+const RECONCILE_INTERVAL_MS = 10 * 60 * 1000;
+/** pg advisory lock namespace of the reconciliation (first key; the workspace is the second). */
+const RECONCILE_LOCK_NAMESPACE = 0x0da5b0a2;
+
+export interface ReconcileResult {
+  /** The workspace was reconciled (false: another instance held it, or the projection lags). */
+  checked: boolean;
+  /** Counters set right, columns learned, columns dropped. */
+  countersFixed: number;
+  columnsAdded: number;
+  columnsRemoved: number;
+}
+
+interface ProjectedColumn {
+  columnId: string;
+  openCards: number;
+  archivedCards: number;
+}
+
+/**
+ * Recounts every column's cards from the board module (`CardDirectory.columnStates`) and
+ * repairs the dashboard's counters where they drifted. Runs in a REPEATABLE READ transaction,
+ * only when the projection has applied every event of the workspace's chain as of that
+ * snapshot (else the recount would include changes the projection is about to apply), and
+ * repairs by adding the difference, so a projection batch committing meanwhile is not lost (it
+ * makes this transaction fail to serialize instead; the next round retries). Two instances
+ * never reconcile one workspace at once (transaction-level advisory lock, tried, not awaited).
+ */
+@Injectable()
+export class DashboardReconciler {
+  private readonly logger = new Logger(DashboardReconciler.name);
+  private readonly repairs: Counter<'kind'>;
+
+  constructor(
+    private readonly tx: TransactionHost,
+    private readonly directory: CardDirectory,
+    private readonly activity: ActivityReader,
+    private readonly outbox: OutboxService,
+    metrics: MetricsService,
+    @Optional() @Inject(KERNEL_OPTIONS) private readonly options?: KernelOptions,
+  ) {
+    this.repairs = metrics.counter(
+      'workdeck_dashboard_reconcile_repairs_total',
+      'Dashboard counters and columns the reconciliation repaired, by kind',
+      ['kind'],
+    );
+  }
+
+  @Interval(RECONCILE_INTERVAL_MS)
+  async scheduled(): Promise<void> {
+    if (this.options && !this.options.background) return;
+    try {
+      await this.reconcileAll();
+    } catch (err) {
+      this.logger.error({ err }, 'dashboard reconciliation failed');
+    }
+  }
+
+  async reconcileAll(): Promise<ReconcileResult[]> {
+    const rows = (await this.tx.manager.query(
+      'SELECT DISTINCT workspace_id AS "workspaceId" FROM dashboard_boards',
+    )) as Array<{ workspaceId: string }>;
+    const results: ReconcileResult[] = [];
+    for (const { workspaceId } of rows) results.push(await this.reconcile(workspaceId));
+    return results;
+  }
+
+  async reconcile(workspaceId: string): Promise<ReconcileResult> {
+    const skipped = { checked: false, countersFixed: 0, columnsAdded: 0, columnsRemoved: 0 };
+    try {
+      return await this.tx.run(async (em) => {
+        await em.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+        const [{ locked }] = (await em.query(
+          'SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked',
+          [RECONCILE_LOCK_NAMESPACE, workspaceId],
+        )) as Array<{ locked: boolean }>;
+        if (!locked) return skipped;
+        const head = Number(await this.activity.head(workspaceId));
+        const applied = await this.outbox.position(
+          DASHBOARD_CONSUMER,
+          workspaceChainKey(workspaceId),
+        );
+        if (applied !== head) return skipped;
+        const source = await this.directory.columnStates(workspaceId, { withCounts: true });
+        const projected = (await em.query(
+          `SELECT column_id AS "columnId", open_cards AS "openCards",
+                  archived_cards AS "archivedCards"
+             FROM dashboard_columns WHERE workspace_id = $1`,
+          [workspaceId],
+        )) as ProjectedColumn[];
+        const mine = new Map(projected.map((p) => [p.columnId, p]));
+        const result = { checked: true, countersFixed: 0, columnsAdded: 0, columnsRemoved: 0 };
+        for (const col of source) {
+          const seen = mine.get(col.id);
+          mine.delete(col.id);
+          if (!seen) {
+            await em.query(
+              `INSERT INTO dashboard_boards (workspace_id, id, name) VALUES ($1, $2, $3)
+               ON CONFLICT DO NOTHING`,
+              [workspaceId, col.boardId, col.boardName],
+            );
+            await em.query(
+              `INSERT INTO dashboard_columns (workspace_id, column_id, board_id, name, position,
+                                              wip_limit, is_done, open_cards, archived_cards)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+              [
+                workspaceId,
+                col.id,
+                col.boardId,
+                col.name,
+                col.position,
+                col.wipLimit,
+                col.isDone,
+                col.openCards,
+                col.archivedCards,
+              ],
+            );
+            result.columnsAdded += 1;
+            continue;
+          }
+          const openDelta = (col.openCards ?? 0) - seen.openCards;
+          const archivedDelta = (col.archivedCards ?? 0) - seen.archivedCards;
+          if (openDelta === 0 && archivedDelta === 0) continue;
+          await em.query(
+            `UPDATE dashboard_columns
+                SET open_cards = open_cards + $3, archived_cards = archived_cards + $4
+              WHERE workspace_id = $1 AND column_id = $2`,
+            [workspaceId, col.id, openDelta, archivedDelta],
+          );
+          result.countersFixed += 1;
+        }
+        for (const gone of mine.keys()) {
+          await em.query(
+            'DELETE FROM dashboard_columns WHERE workspace_id = $1 AND column_id = $2',
+            [workspaceId, gone],
+          );
+          result.columnsRemoved += 1;
+        }
+        this.count(result);
+        if (result.countersFixed + result.columnsAdded + result.columnsRemoved > 0) {
+          this.logger.warn({ workspaceId, ...result }, 'dashboard drift repaired');
+        }
+        return result;
+      });
+    } catch (err) {
+      // 40001: a projection batch committed on these rows meanwhile; the next round retries.
+      if ((err as { driverError?: { code?: string } }).driverError?.code === '40001') {
+        return skipped;
+      }
+      throw err;
+    }
+  }
+
+  private count(r: ReconcileResult): void {
+    if (r.countersFixed) this.repairs.inc({ kind: 'counter' }, r.countersFixed);
+    if (r.columnsAdded) this.repairs.inc({ kind: 'column_added' }, r.columnsAdded);
+    if (r.columnsRemoved) this.repairs.inc({ kind: 'column_removed' }, r.columnsRemoved);
+  }
+}

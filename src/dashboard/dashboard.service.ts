@@ -1,0 +1,370 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { ActivityReader, type ActivityEvent } from '../audit/activity-reader.js';
+import { workspaceChainKey } from '../audit/audit.service.js';
+import { OutboxService } from '../audit/outbox.service.js';
+import { CardDirectory } from '../board/card-directory.service.js';
+import type { Page } from '../common/pagination.js';
+import { CommonProblems } from '../common/problem.js';
+import type { Actor } from '../kernel/actor.js';
+import { defineTenantTable } from '../kernel/tenancy.js';
+import { WorkspaceUnitOfWork, type WorkspaceScope } from '../kernel/unit-of-work.js';
+import { DASHBOARD_CONSUMER } from './dashboard.consumer.js';
+import { DashboardProblems } from './dashboard.errors.js';
+import {
+  CONNECTOR_STATS,
+  REMINDER_STATS,
+  type ConnectorStats,
+  type ReminderStats,
+} from './dashboard.panels.js';
+import * as q from './dashboard.queries.js';
+import type {
+  ActivityEntryDto,
+  ActivityQueryDto,
+  AgeDto,
+  BoardMetricsQueryDto,
+  BoardMetricsResponseDto,
+  DashboardBoardDto,
+  DashboardResponseDto,
+  DashboardTotalsDto,
+  DayCountDto,
+  PercentilesDto,
+} from './dto/dashboard.dto.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const THROUGHPUT_DAYS = 30;
+const PANEL_DAYS = 7;
+const OLDEST_SHOWN = 5;
+const ACTIVITY_SHOWN = 20;
+const MAX_RANGE_DAYS = 366;
+/** The dashboard's ETag also moves once a minute: "overdue" and "due within" move with time. */
+const ETAG_TIME_BUCKET_MS = 60_000;
+/** Until the workspace has its own time zone (reminders adds it), days are UTC days. */
+export const DEFAULT_TIME_ZONE = 'UTC';
+
+/** The dashboard's copy of boards: the target of board-level reads (404 for other tenants). */
+const DashboardBoards = defineTenantTable({
+  table: 'dashboard_boards',
+  notFound: 'Board not found.',
+});
+
+const CARD_NOT_FOUND = 'Card not found.';
+const NOTE_CREATED = 'note.created';
+/** Edits: a change of a note's content, or a restored revision. */
+const NOTE_EDITED = ['note.updated', 'note.revision_restored'];
+
+/**
+ * The workspace dashboard, board flow metrics and the activity feed. Reads only the
+ * dashboard's own tables (kept by `DashboardConsumer`), the log through `ActivityReader`, and
+ * other modules' panels through their exported providers. Every read is confined to one
+ * workspace by the unit of work; viewers may read all of it.
+ */
+@Injectable()
+export class DashboardService {
+  constructor(
+    private readonly uow: WorkspaceUnitOfWork,
+    private readonly activity: ActivityReader,
+    private readonly outbox: OutboxService,
+    private readonly directory: CardDirectory,
+    @Optional() @Inject(REMINDER_STATS) private readonly reminders?: ReminderStats,
+    @Optional() @Inject(CONNECTOR_STATS) private readonly connectors?: ConnectorStats,
+  ) {}
+
+  /**
+   * The dashboard's validator: the workspace chain's head, how far the dashboard has applied
+   * it, and the minute. Unchanged means the same answer (revalidation costs three index reads).
+   */
+  etag(actor: Actor, workspaceId: string): Promise<string> {
+    return this.uow.read(actor, { workspaceId }, 'viewer', (s) => this.etagOf(s));
+  }
+
+  private async etagOf(s: WorkspaceScope): Promise<string> {
+    const head = await this.activity.head(s.workspaceId);
+    const applied = await this.outbox.position(
+      DASHBOARD_CONSUMER,
+      workspaceChainKey(s.workspaceId),
+    );
+    const minute = Math.floor(s.now().getTime() / ETAG_TIME_BUCKET_MS);
+    return `W/"d${head}.${applied}.${minute}"`;
+  }
+
+  async dashboard(
+    actor: Actor,
+    workspaceId: string,
+  ): Promise<{ etag: string; body: DashboardResponseDto }> {
+    return this.uow.read(actor, { workspaceId }, 'viewer', async (s) => {
+      const etag = await this.etagOf(s);
+      const now = s.now();
+      const ws = s.workspaceId;
+      const since = startOfUtcDay(new Date(now.getTime() - (THROUGHPUT_DAYS - 1) * DAY_MS));
+      const [columns, due, throughput, times, ages] = [
+        await q.columnCounts(s.em, ws),
+        await q.dueCounts(s.em, ws, now),
+        await q.throughputByDay(s.em, ws, null, since, now, DEFAULT_TIME_ZONE),
+        await q.flowTimes(s.em, ws, null, since, now),
+        await q.ages(s.em, ws, now),
+      ];
+      const boardIds = [...new Set(columns.map((c) => c.boardId))];
+      const oldest = await q.oldest(s.em, ws, boardIds, OLDEST_SHOWN);
+      const titles = await this.directory.cardsInWorkspace(
+        ws,
+        oldest.map((o) => o.cardId),
+      );
+      const days = dayList(isoDay(since), isoDay(now));
+      const totalsFor = (boardId: string | null): DashboardTotalsDto => {
+        const cols = columns.filter((c) => boardId === null || c.boardId === boardId);
+        const d = due.find((r) => r.boardId === boardId);
+        const t = times.find((r) => r.boardId === boardId);
+        const a = ages.find((r) => r.boardId === boardId);
+        return {
+          status: statusOf(cols),
+          overdue: d?.overdue ?? 0,
+          dueWithin24h: d?.dueWithin24h ?? 0,
+          dueWithin7d: d?.dueWithin7d ?? 0,
+          throughput: perDay(
+            days,
+            throughput.filter((r) => r.boardId === boardId),
+          ),
+          cycleTime: percentiles(t?.cycle ?? null, t?.cycleSamples ?? 0),
+          age: ageOf(
+            a?.ages ?? null,
+            oldest.filter((o) => o.boardId === boardId),
+            now,
+            titles,
+          ),
+        };
+      };
+      const boards: DashboardBoardDto[] = boardIds.map((boardId) => {
+        const cols = columns.filter((c) => c.boardId === boardId);
+        return {
+          boardId,
+          name: cols[0].boardName,
+          columns: cols
+            .filter((c) => c.columnId !== null)
+            .map((c) => ({
+              columnId: c.columnId!,
+              name: c.name!,
+              count: c.openCards ?? 0,
+              wipLimit: c.wipLimit,
+            })),
+          ...totalsFor(boardId),
+        };
+      });
+      const weekAgo = new Date(now.getTime() - PANEL_DAYS * DAY_MS);
+      const noteCounts = await this.activity.countActions(
+        ws,
+        [NOTE_CREATED, ...NOTE_EDITED],
+        weekAgo,
+      );
+      const latest = await this.activity.page(ws, {}, undefined, ACTIVITY_SHOWN);
+      return {
+        etag,
+        body: {
+          boards,
+          totals: totalsFor(null),
+          reminders: (await this.reminders?.dashboardPanel(ws, now)) ?? {
+            upcoming24h: 0,
+            fired7d: 0,
+            late7d: 0,
+          },
+          notes: {
+            created7d: noteCounts.get(NOTE_CREATED) ?? 0,
+            edited7d: NOTE_EDITED.reduce((n, action) => n + (noteCounts.get(action) ?? 0), 0),
+          },
+          connectors: (await this.connectors?.dashboardPanel(ws, now)) ?? [],
+          activity: latest.data.map(toActivityEntry),
+        },
+      };
+    });
+  }
+
+  async boardMetrics(
+    actor: Actor,
+    boardId: string,
+    query: BoardMetricsQueryDto,
+  ): Promise<BoardMetricsResponseDto> {
+    const tz = query.tz ?? DEFAULT_TIME_ZONE;
+    const range = validRange(query.from, query.to, tz);
+    return this.uow.read(actor, DashboardBoards.ref(boardId), 'viewer', async (s) => {
+      const ws = s.workspaceId;
+      const [[bounds]] = [
+        (await s.query<{ start: Date; end: Date }>(
+          `SELECT ($1::date::timestamp AT TIME ZONE $3) AS start,
+                  (($2::date + 1)::timestamp AT TIME ZONE $3) AS "end"`,
+          [range.from, range.to, tz],
+        )) as Array<{ start: Date; end: Date }>,
+      ];
+      const throughput = await q.throughputByDay(s.em, ws, boardId, bounds.start, bounds.end, tz);
+      const [times] = (await q.flowTimes(s.em, ws, boardId, bounds.start, bounds.end)).filter(
+        (r) => r.boardId === boardId,
+      );
+      const cfdRows = await q.cumulativeFlow(s.em, ws, boardId, range.from, range.to, tz);
+      const columnIds = (await q.boardColumns(s.em, ws, boardId)).map((c) => c.columnId);
+      for (const r of cfdRows) if (!columnIds.includes(r.columnId)) columnIds.push(r.columnId);
+      const days = dayList(range.from, range.to);
+      return {
+        from: range.from,
+        to: range.to,
+        tz,
+        throughput: perDay(
+          days,
+          throughput.filter((r) => r.boardId === boardId),
+        ),
+        cycleTime: percentiles(times?.cycle ?? null, times?.cycleSamples ?? 0),
+        leadTime: percentiles(times?.lead ?? null, times?.leadSamples ?? 0),
+        cfd: days.map((day) => ({
+          day,
+          columns: columnIds.map((columnId) => ({
+            columnId,
+            count: cfdRows.find((r) => r.day === day && r.columnId === columnId)?.count ?? 0,
+          })),
+        })),
+      };
+    });
+  }
+
+  workspaceActivity(
+    actor: Actor,
+    workspaceId: string,
+    query: ActivityQueryDto,
+  ): Promise<Page<ActivityEntryDto>> {
+    return this.uow.read(actor, { workspaceId }, 'viewer', async (s) => {
+      let entityIds: string[] | undefined;
+      if (query.boardId) entityIds = await q.boardEntityIds(s.em, s.workspaceId, query.boardId);
+      if (query.entityId) {
+        entityIds = entityIds ? entityIds.filter((id) => id === query.entityId) : [query.entityId];
+      }
+      return this.feed(s.workspaceId, entityIds, query);
+    });
+  }
+
+  async cardActivity(
+    actor: Actor,
+    cardId: string,
+    query: ActivityQueryDto,
+  ): Promise<Page<ActivityEntryDto>> {
+    const card = await this.directory.findCard(cardId);
+    if (!card) throw CommonProblems.notFound(CARD_NOT_FOUND);
+    return this.uow
+      .read(actor, { workspaceId: card.workspaceId }, 'viewer', (s) =>
+        this.feed(s.workspaceId, [cardId], query),
+      )
+      .catch((err: unknown) => {
+        // Not a member of the card's workspace: the card does not exist for this caller.
+        if ((err as { status?: number }).status === 404)
+          throw CommonProblems.notFound(CARD_NOT_FOUND);
+        throw err;
+      });
+  }
+
+  private async feed(
+    workspaceId: string,
+    entityIds: string[] | undefined,
+    query: ActivityQueryDto,
+  ): Promise<Page<ActivityEntryDto>> {
+    const page = await this.activity.page(workspaceId, { entityIds }, query.cursor, query.limit);
+    return { data: page.data.map(toActivityEntry), nextCursor: page.nextCursor };
+  }
+}
+
+export const toActivityEntry = (e: ActivityEvent): ActivityEntryDto => ({
+  id: e.id,
+  occurredAt: new Date(e.occurredAt).toISOString(),
+  actor: { type: e.actorType, id: e.actorId },
+  action: e.action,
+  entityType: e.entityType,
+  entityId: e.entityId,
+  summary: e.fields.length ? `${e.action} (${e.fields.join(', ')})` : e.action,
+});
+
+const startOfUtcDay = (d: Date): Date => new Date(Math.floor(d.getTime() / DAY_MS) * DAY_MS);
+const isoDay = (d: Date): string => d.toISOString().slice(0, 10);
+
+/** Every calendar day from `from` to `to` inclusive (YYYY-MM-DD). */
+export function dayList(from: string, to: string): string[] {
+  const days: string[] = [];
+  for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += DAY_MS) {
+    days.push(new Date(t).toISOString().slice(0, 10));
+  }
+  return days;
+}
+
+const perDay = (days: string[], rows: q.DayCountRow[]): DayCountDto[] =>
+  days.map((day) => ({ day, count: rows.find((r) => r.day === day)?.count ?? 0 }));
+
+const seconds = (v: number | undefined | null): number | null =>
+  v === undefined || v === null ? null : Math.round(v);
+
+function percentiles(values: number[] | null, samples: number): PercentilesDto {
+  return {
+    p50: samples ? seconds(values?.[0]) : null,
+    p85: samples ? seconds(values?.[1]) : null,
+    p95: samples ? seconds(values?.[2]) : null,
+    samples,
+  };
+}
+
+function statusOf(cols: q.ColumnCountRow[]) {
+  let active = 0;
+  let done = 0;
+  let archived = 0;
+  for (const c of cols) {
+    if (c.isDone) done += c.openCards ?? 0;
+    else active += c.openCards ?? 0;
+    archived += c.archivedCards ?? 0;
+  }
+  return { active, done, archived };
+}
+
+function ageOf(
+  values: number[] | null,
+  oldest: q.OldestRow[],
+  now: Date,
+  titles: Map<string, { title: string }>,
+): AgeDto {
+  return {
+    p50: seconds(values?.[0]),
+    p85: seconds(values?.[1]),
+    oldest: oldest.map((o) => ({
+      cardId: o.cardId,
+      title: titles.get(o.cardId)?.title ?? null,
+      columnId: o.columnId,
+      ageSeconds: Math.round((now.getTime() - new Date(o.startedAt).getTime()) / 1000),
+    })),
+  };
+}
+
+/** `from`..`to` as real calendar days, in order, at most 366 of them, in a known zone. */
+export function validRange(from: string, to: string, tz: string): { from: string; to: string } {
+  const errors: Array<{ field: string; message: string }> = [];
+  const real = (s: string) => {
+    const t = Date.parse(`${s}T00:00:00Z`);
+    return Number.isFinite(t) && new Date(t).toISOString().slice(0, 10) === s;
+  };
+  if (!real(from)) errors.push({ field: 'from', message: 'from is not a calendar date' });
+  if (!real(to)) errors.push({ field: 'to', message: 'to is not a calendar date' });
+  if (!isTimeZone(tz)) errors.push({ field: 'tz', message: `unknown IANA time zone: ${tz}` });
+  if (errors.length === 0) {
+    const days = (Date.parse(to) - Date.parse(from)) / DAY_MS + 1;
+    if (days < 1) errors.push({ field: 'to', message: 'to must not be before from' });
+    else if (days > MAX_RANGE_DAYS) {
+      errors.push({
+        field: 'to',
+        message: `the range spans ${days} days; at most ${MAX_RANGE_DAYS}`,
+      });
+    }
+  }
+  if (errors.length)
+    throw DashboardProblems.invalidRange(errors.map((e) => e.message).join('; '), { errors });
+  return { from, to };
+}
+
+/** An IANA zone name both ICU and PostgreSQL know (offsets like `+02:00` are refused). */
+function isTimeZone(tz: string): boolean {
+  if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(tz)) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}

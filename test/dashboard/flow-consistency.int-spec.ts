@@ -1,0 +1,189 @@
+import { BoardsService } from '../../src/board/boards.service.js';
+import { CardsService } from '../../src/board/cards.service.js';
+import { ColumnsService } from '../../src/board/columns.service.js';
+import { DashboardService } from '../../src/dashboard/dashboard.service.js';
+import { DASHBOARD_CONSUMER } from '../../src/dashboard/dashboard.consumer.js';
+import { DashboardModule } from '../../src/dashboard/dashboard.module.js';
+import { DashboardReconciler } from '../../src/dashboard/dashboard.reconciler.js';
+import { MetricsService } from '../../src/kernel/metrics.js';
+import { OutboxConsumerRunner } from '../../src/kernel/outbox-consumers.js';
+import { describeOnPostgres } from '../support/db.js';
+import { bootHarness, type Harness, type SeededWorkspace } from '../support/harness.js';
+
+const CARDS = 24;
+
+interface CounterRow {
+  column_id: string;
+  open_cards: number;
+  archived_cards: number;
+}
+
+/**
+ * The maintained counters against a recount of the board's rows, after concurrent creates,
+ * moves, archives and deletes (with two projection runs racing the writers), and the
+ * reconciliation that repairs a corrupted counter.
+ */
+describeOnPostgres('dashboard counters on the real PostgreSQL', () => {
+  let h: Harness;
+  let ws: SeededWorkspace;
+  let boardId: string;
+  let columns: string[];
+
+  const drain = () => h.get(OutboxConsumerRunner).drain(DASHBOARD_CONSUMER);
+  const counters = (workspaceId: string) =>
+    h.query<CounterRow>(
+      `SELECT column_id, open_cards, archived_cards FROM dashboard_columns
+        WHERE workspace_id = $1 ORDER BY column_id`,
+      [workspaceId],
+    );
+  const recount = (workspaceId: string) =>
+    h.query<CounterRow>(
+      `SELECT col.id AS column_id,
+              count(c.id) FILTER (WHERE c.archived_at IS NULL)::int AS open_cards,
+              count(c.id) FILTER (WHERE c.archived_at IS NOT NULL)::int AS archived_cards
+         FROM board_columns col LEFT JOIN cards c ON c.column_id = col.id
+        WHERE col.workspace_id = $1 GROUP BY col.id ORDER BY col.id`,
+      [workspaceId],
+    );
+
+  beforeAll(async () => {
+    h = await bootHarness({ imports: [DashboardModule] });
+    ws = await h.seedWorkspace(['owner']);
+    const actor = ws.users[0].actor;
+    const board = await h.get(BoardsService).create(actor, ws.workspaceId, { name: 'Race' });
+    boardId = board.id;
+    columns = (
+      await h.query<{ id: string }>(
+        'SELECT id FROM board_columns WHERE board_id = $1 ORDER BY position',
+        [boardId],
+      )
+    ).map((c) => c.id);
+  });
+  afterAll(() => h.close());
+
+  it('stay exact under concurrent creates, moves, archives and deletes', async () => {
+    const actor = ws.users[0].actor;
+    const cards = h.get(CardsService);
+    const created = await Promise.all(
+      Array.from({ length: CARDS }, (_, i) => cards.create(actor, boardId, { title: `c${i}` })),
+    );
+    const work = created.map(async (card, i) => {
+      switch (i % 6) {
+        case 0:
+          return cards.move(actor, card.id, { columnId: columns[1] });
+        case 1:
+          await cards.move(actor, card.id, { columnId: columns[2] });
+          return cards.move(actor, card.id, { columnId: columns[1] });
+        case 2:
+          return cards.setArchived(actor, card.id, true);
+        case 3:
+          return cards.remove(actor, card.id);
+        case 4:
+          await cards.move(actor, card.id, { columnId: columns[2] });
+          return cards.setArchived(actor, card.id, true);
+        default:
+          return cards.create(actor, boardId, { title: 'late', columnId: columns[2] });
+      }
+    });
+    // Two projection runs race the writers (as two instances would).
+    await Promise.all([...work, drain(), drain()]);
+    await drain();
+    expect(await counters(ws.workspaceId)).toEqual(await recount(ws.workspaceId));
+    const flow = await h.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM dashboard_cards WHERE workspace_id = $1`,
+      [ws.workspaceId],
+    );
+    const source = await h.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM cards WHERE workspace_id = $1',
+      [ws.workspaceId],
+    );
+    expect(flow[0].n).toBe(source[0].n);
+    // Every card the board has is in the column the dashboard thinks.
+    const misplaced = await h.query(
+      `SELECT c.id FROM cards c JOIN dashboard_cards d ON d.card_id = c.id
+        WHERE c.workspace_id = $1 AND d.column_id <> c.column_id`,
+      [ws.workspaceId],
+    );
+    expect(misplaced).toEqual([]);
+  });
+
+  it('reconciliation repairs a corrupted counter, counts it, and leaves exact ones alone', async () => {
+    await drain();
+    const reconciler = h.get(DashboardReconciler);
+    expect(await reconciler.reconcile(ws.workspaceId)).toMatchObject({
+      checked: true,
+      countersFixed: 0,
+    });
+    await h.query(
+      `UPDATE dashboard_columns SET open_cards = open_cards + 5, archived_cards = 0
+        WHERE workspace_id = $1 AND column_id = $2`,
+      [ws.workspaceId, columns[2]],
+    );
+    expect(await counters(ws.workspaceId)).not.toEqual(await recount(ws.workspaceId));
+    const result = await reconciler.reconcile(ws.workspaceId);
+    expect(result).toEqual({ checked: true, countersFixed: 1, columnsAdded: 0, columnsRemoved: 0 });
+    expect(await counters(ws.workspaceId)).toEqual(await recount(ws.workspaceId));
+    const metrics = await h.get(MetricsService).registry.getMetricsAsJSON();
+    const repairs = metrics.find((m) => m.name === 'workdeck_dashboard_reconcile_repairs_total');
+    expect(repairs?.values).toContainEqual(
+      expect.objectContaining({ labels: { kind: 'counter' }, value: 1 }),
+    );
+  });
+
+  it('skips a workspace whose projection lags, and one another instance is reconciling', async () => {
+    const actor = ws.users[0].actor;
+    const reconciler = h.get(DashboardReconciler);
+    await h.get(CardsService).create(actor, boardId, { title: 'not yet projected' });
+    expect((await reconciler.reconcile(ws.workspaceId)).checked).toBe(false);
+    await drain();
+    const other = h.dataSource.createQueryRunner();
+    await other.connect();
+    try {
+      await other.query(`SELECT pg_advisory_lock($1, hashtext($2))`, [0x0da5b0a2, ws.workspaceId]);
+      expect((await reconciler.reconcile(ws.workspaceId)).checked).toBe(false);
+      await other.query(`SELECT pg_advisory_unlock($1, hashtext($2))`, [
+        0x0da5b0a2,
+        ws.workspaceId,
+      ]);
+      expect((await reconciler.reconcile(ws.workspaceId)).checked).toBe(true);
+    } finally {
+      await other.release();
+    }
+    expect(await counters(ws.workspaceId)).toEqual(await recount(ws.workspaceId));
+  });
+
+  it('follows a new done column and a deleted column whose cards moved', async () => {
+    const actor = ws.users[0].actor;
+    const columnsService = h.get(ColumnsService);
+    const status = async () =>
+      (await h.get(DashboardService).dashboard(actor, ws.workspaceId)).body.totals.status;
+    await drain();
+    const before = await status();
+    const [doing] = await h.query<{ open: number }>(
+      'SELECT count(*)::int AS open FROM cards WHERE column_id = $1 AND archived_at IS NULL',
+      [columns[1]],
+    );
+    // "Doing" becomes the done column ("Done" stops being it).
+    await columnsService.update(actor, columns[1], { isDone: true });
+    await drain();
+    const [done] = await h.query<{ open: number }>(
+      'SELECT count(*)::int AS open FROM cards WHERE column_id = $1 AND archived_at IS NULL',
+      [columns[2]],
+    );
+    expect(await status()).toEqual({
+      active: before.active - doing.open + done.open,
+      done: before.done + doing.open - done.open,
+      archived: before.archived,
+    });
+    // Delete "Done" (no longer the done column), moving its cards into "To do".
+    await columnsService.remove(actor, columns[2], { moveCardsTo: columns[0] });
+    await drain();
+    expect(await counters(ws.workspaceId)).toEqual(await recount(ws.workspaceId));
+    const misplaced = await h.query(
+      `SELECT c.id FROM cards c JOIN dashboard_cards d ON d.card_id = c.id
+        WHERE c.workspace_id = $1 AND d.column_id <> c.column_id`,
+      [ws.workspaceId],
+    );
+    expect(misplaced).toEqual([]);
+  });
+});
