@@ -24,7 +24,7 @@ const EXPENSIVE = new Set(['/v1/auth/register', '/v1/auth/login']);
 const EXPENSIVE_RUNS = 25;
 const CONCURRENCY = 8;
 /** Bounds the run on a slow machine: what ran by then is still checked, and counted. */
-const TIME_BUDGET_MS = Number(process.env.FUZZ_TIME_BUDGET_MS ?? 150_000);
+const TIME_BUDGET_MS = Number(process.env.FUZZ_TIME_BUDGET_MS ?? 170_000);
 const REPORTED_FAILURES = 25;
 /** Share of operations whose valid requests may all have met a conflict or a deleted target. */
 const MAY_NEVER_SUCCEED = 0.1;
