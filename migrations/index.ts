@@ -3,6 +3,7 @@ import { BoardSchema1795325154684 } from './1795325154684-BoardSchema.js';
 import { AuditLog1795325331788 } from './1795325331788-AuditLog.js';
 import { NotesSchema1795328291341 } from './1795328291341-NotesSchema.js';
 import { DashboardFlow1795986346926 } from './1795986346926-DashboardFlow.js';
+import { ConnectorsSchema1795987160057 } from './1795987160057-ConnectorsSchema.js';
 
 /**
  * Every migration, in order. `npm run migration:generate -- Name` writes a new file and adds it
@@ -14,4 +15,5 @@ export const migrations: Function[] = [
   AuditLog1795325331788,
   NotesSchema1795328291341,
   DashboardFlow1795986346926,
+  ConnectorsSchema1795987160057,
 ];

@@ -128,6 +128,7 @@ async function withClient(url, fn) {
 
 /** The JWT secret both servers share (the baseline verifies workdeck's tokens and cursors). */
 const JWT_SECRET = randomBytes(32).toString('hex');
+const CONNECTOR_SECRET_KEY = randomBytes(32).toString('base64');
 
 const SERVERS = {
   workdeck: { entry: 'dist/src/main.js', applicationName: 'workdeck' },
@@ -157,6 +158,7 @@ async function startServer(kind, dbUrl, { captureFile } = {}) {
       MIGRATIONS_RUN: 'false',
       LOG_LEVEL: 'warn',
       JWT_SECRET,
+      CONNECTOR_SECRET_KEY,
       RATE_LIMIT_PER_MINUTE: '1000000000',
       AUTH_RATE_LIMIT_PER_MINUTE: '1000000000',
       ...(captureFile ? { BENCH_CAPTURE_FILE: captureFile } : {}),

@@ -54,7 +54,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
     bufferLogs: true,
-    // Nest's JSON parser has no depth bound; ours (below) has. Forms are not accepted (415).
+    // Nest's JSON parser has no depth bound; ours (below) has, and keeps the raw bytes for
+    // inbound hooks' signatures. Forms are not accepted (415).
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));

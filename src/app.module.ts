@@ -7,6 +7,7 @@ import { AuditLogModule } from './audit/audit-log.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { BoardModule } from './board/board.module.js';
 import { CommonModule } from './common/common.module.js';
+import { ConnectorModule } from './connector/connector.module.js';
 import { EtagInterceptor } from './common/etag.js';
 import { IdempotencyInterceptor } from './common/idempotency.interceptor.js';
 import { MemoryThrottlerStorage } from './common/memory-throttler-storage.js';
@@ -107,6 +108,7 @@ export const REDACTED_LOG_PATHS = [
     BoardModule,
     NotesModule,
     DashboardModule,
+    ConnectorModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: ProblemFilter },

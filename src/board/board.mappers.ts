@@ -1,17 +1,14 @@
-import type { CardRow, CardSummaryRow } from './cards.queries.js';
+import type { BoardRow, CardRow, ColumnRow, CommentRow, LabelRow } from './board.tables.js';
+import type { CardSummaryRow } from './cards.queries.js';
 import type { BoardResponseDto } from './dto/board.dto.js';
 import type { CardResponseDto, CardSummaryResponseDto } from './dto/card.dto.js';
 import type { ColumnResponseDto } from './dto/column.dto.js';
 import type { CommentResponseDto } from './dto/comment.dto.js';
 import type { LabelResponseDto } from './dto/label.dto.js';
-import type { BoardColumnEntity } from './entities/board-column.entity.js';
-import type { BoardEntity } from './entities/board.entity.js';
-import type { CommentEntity } from './entities/comment.entity.js';
-import type { LabelEntity } from './entities/label.entity.js';
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
-export const toBoardResponse = (b: BoardEntity): BoardResponseDto => ({
+export const toBoardResponse = (b: BoardRow): BoardResponseDto => ({
   id: b.id,
   workspaceId: b.workspaceId,
   name: b.name,
@@ -24,7 +21,7 @@ export const toBoardResponse = (b: BoardEntity): BoardResponseDto => ({
   updatedAt: b.updatedAt.toISOString(),
 });
 
-export const toColumnResponse = (c: BoardColumnEntity): ColumnResponseDto => ({
+export const toColumnResponse = (c: ColumnRow): ColumnResponseDto => ({
   id: c.id,
   boardId: c.boardId,
   name: c.name,
@@ -86,7 +83,7 @@ export const toCardSummary = (c: CardSummaryRow): CardSummaryResponseDto => ({
   checklistDone: c.checklistDone,
 });
 
-export const toLabelResponse = (l: LabelEntity): LabelResponseDto => ({
+export const toLabelResponse = (l: LabelRow): LabelResponseDto => ({
   id: l.id,
   boardId: l.boardId,
   name: l.name,
@@ -96,7 +93,7 @@ export const toLabelResponse = (l: LabelEntity): LabelResponseDto => ({
   updatedAt: l.updatedAt.toISOString(),
 });
 
-export const toCommentResponse = (c: CommentEntity): CommentResponseDto => ({
+export const toCommentResponse = (c: CommentRow): CommentResponseDto => ({
   id: c.id,
   cardId: c.cardId,
   boardId: c.boardId,

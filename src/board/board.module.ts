@@ -1,8 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AuditModule } from '../audit/audit.module.js';
-import { IdentityModule } from '../identity/identity.module.js';
-import { BoardAccess } from './board-access.service.js';
+import { BoardViewService } from './board-view.service.js';
 import { BoardsController } from './boards.controller.js';
 import { BoardsService } from './boards.service.js';
 import { CardDirectory } from './card-directory.service.js';
@@ -34,8 +32,6 @@ import { LabelsService } from './labels.service.js';
       CardAssigneeEntity,
       CommentEntity,
     ]),
-    AuditModule,
-    IdentityModule,
   ],
   controllers: [
     BoardsController,
@@ -45,8 +41,8 @@ import { LabelsService } from './labels.service.js';
     CommentsController,
   ],
   providers: [
-    BoardAccess,
     BoardsService,
+    BoardViewService,
     ColumnsService,
     CardsService,
     LabelsService,

@@ -1,16 +1,27 @@
 import { Injectable } from '@nestjs/common';
-import { AuditService } from '../audit/audit.service.js';
-import { diffChanges } from '../audit/changes.js';
 import { principalUserId } from '../common/auth.decorators.js';
-import { CursorCodec, paginate, type KeysetKey, type Page } from '../common/pagination.js';
-import type { Principal } from '../common/request-context.js';
-import { TransactionHost } from '../database/transaction-host.js';
+import type { Page } from '../common/pagination.js';
+import { sentFields } from '../common/validators.js';
 import { newId } from '../database/uuid.js';
-import { checkIfMatch, updateVersioned } from '../database/versioned-update.js';
-import { WorkspaceAccess } from '../identity/workspace-access.service.js';
-import { BoardAccess } from './board-access.service.js';
+import { checkIfMatch, deleteVersioned, updateVersioned } from '../database/versioned-update.js';
+import {
+  defineKeyset,
+  diffChanges,
+  WorkspaceUnitOfWork,
+  type Actor,
+  type WorkspaceScope,
+} from '../kernel/index.js';
+import { BoardEvents, ColumnEvents } from './board.events.js';
 import { toBoardResponse } from './board.mappers.js';
-import { COLUMN_FIELDS } from './columns.service.js';
+import {
+  assertBoardWritable,
+  BOARD_FIELDS,
+  Boards,
+  selectList,
+  type BoardRow,
+  type ColumnRow,
+} from './board.tables.js';
+import { COLUMN_EVENT_FIELDS } from './columns.service.js';
 import type {
   BoardResponseDto,
   CreateBoardDto,
@@ -20,140 +31,124 @@ import type {
 import { BoardColumnEntity } from './entities/board-column.entity.js';
 import { BoardEntity } from './entities/board.entity.js';
 import { evenlySpacedKeys } from './ordering.js';
-import { sentFields } from '../common/validators.js';
-import { deleteVersioned } from '../database/versioned-update.js';
 
-const BOARD_KEYS: KeysetKey<BoardEntity>[] = [
-  { column: 'b.id', direction: 'ASC', value: (b) => b.id },
-];
-const BOARD_FIELDS = ['name', 'description', 'archivedAt'];
+const BOARD_EVENT_FIELDS = ['name', 'description', 'archivedAt'];
+const BOARD_SELECT = selectList('t', BOARD_FIELDS);
+
+/** A workspace's boards in creation order (UUIDv7 ids). */
+const BoardList = defineKeyset<BoardRow>('boards.list', [
+  { column: 't.id', direction: 'ASC', type: 'uuid', value: (b) => b.id },
+]);
 
 /** The columns a board gets unless created with `defaultColumns: false`; the last is "done". */
 export const DEFAULT_COLUMNS = ['To do', 'Doing', 'Done'];
 
 @Injectable()
 export class BoardsService {
-  constructor(
-    private readonly tx: TransactionHost,
-    private readonly audit: AuditService,
-    private readonly access: WorkspaceAccess,
-    private readonly boards: BoardAccess,
-    private readonly cursors: CursorCodec,
-  ) {}
+  constructor(private readonly uow: WorkspaceUnitOfWork) {}
 
-  async create(
-    principal: Principal,
-    workspaceId: string,
-    dto: CreateBoardDto,
-  ): Promise<BoardResponseDto> {
-    const userId = principalUserId(principal);
-    return this.tx.run(async (em) => {
-      await this.access.require(principal, workspaceId, 'member');
+  create(actor: Actor, workspaceId: string, dto: CreateBoardDto): Promise<BoardResponseDto> {
+    const userId = principalUserId(actor);
+    return this.uow.write(actor, { workspaceId }, 'member', async (s) => {
       const id = newId();
-      await em.insert(BoardEntity, {
+      await s.em.insert(BoardEntity, {
         id,
-        workspaceId,
+        workspaceId: s.workspaceId,
         name: dto.name,
         description: dto.description ?? '',
         createdBy: userId,
       });
-      const board = await em.findOneByOrFail(BoardEntity, { id });
-      const columns: BoardColumnEntity[] = [];
+      const board = await this.byId(s, id);
+      const columns: ColumnRow[] = [];
       if (dto.defaultColumns !== false) {
         const keys = evenlySpacedKeys(DEFAULT_COLUMNS.length);
         for (const [i, name] of DEFAULT_COLUMNS.entries()) {
-          const column = em.create(BoardColumnEntity, {
+          const column = s.em.create(BoardColumnEntity, {
             id: newId(),
-            workspaceId,
+            workspaceId: s.workspaceId,
             boardId: id,
             name,
             position: keys[i],
             wipLimit: null,
             isDone: i === DEFAULT_COLUMNS.length - 1,
           });
-          await em.insert(BoardColumnEntity, column);
+          await s.em.insert(BoardColumnEntity, column);
           columns.push(column);
         }
       }
-      await this.audit.record(em, {
-        workspaceId,
-        action: 'board.created',
-        entityType: 'board',
-        entityId: id,
-        changes: diffChanges(null, board, BOARD_FIELDS),
-      });
+      s.record(BoardEvents.created, id, diffChanges(null, board, BOARD_EVENT_FIELDS));
       for (const column of columns) {
-        await this.audit.record(em, {
-          workspaceId,
-          action: 'column.created',
-          entityType: 'column',
-          entityId: column.id,
-          changes: diffChanges(null, column, COLUMN_FIELDS),
-        });
+        s.record(ColumnEvents.created, column.id, diffChanges(null, column, COLUMN_EVENT_FIELDS));
       }
       return toBoardResponse(board);
     });
   }
 
-  async list(
-    principal: Principal,
+  list(
+    actor: Actor,
     workspaceId: string,
     query: ListBoardsQueryDto,
   ): Promise<Page<BoardResponseDto>> {
-    await this.access.require(principal, workspaceId, 'viewer');
-    const qb = this.tx.manager
-      .createQueryBuilder(BoardEntity, 'b')
-      .where('b.workspace_id = :workspaceId', { workspaceId })
-      .andWhere(query.archived ? 'b.archived_at IS NOT NULL' : 'b.archived_at IS NULL');
-    return paginate(qb, query, BOARD_KEYS, this.cursors, toBoardResponse);
+    return this.uow.read(actor, { workspaceId }, 'viewer', async (s) => {
+      const limit = BoardList.limit(query.limit);
+      const params: unknown[] = [s.workspaceId];
+      const after = BoardList.after(query.cursor, params);
+      const rows = await s.query<BoardRow>(
+        `SELECT ${BOARD_SELECT} FROM boards t
+          WHERE t.workspace_id = $1 AND t.archived_at IS ${query.archived ? 'NOT NULL' : 'NULL'}
+            AND ${after}
+          ORDER BY ${BoardList.orderBy} LIMIT ${limit + 1}`,
+        params,
+      );
+      return BoardList.page(rows, limit, toBoardResponse);
+    });
   }
 
-  async get(principal: Principal, boardId: string): Promise<BoardResponseDto> {
-    const { board } = await this.boards.board(this.tx.manager, principal, boardId, 'viewer');
-    return toBoardResponse(board);
+  get(actor: Actor, boardId: string): Promise<BoardResponseDto> {
+    return this.uow.read(actor, Boards.ref(boardId), 'viewer', async (s) => toBoardResponse(s.row));
   }
 
-  async update(
-    principal: Principal,
+  update(
+    actor: Actor,
     boardId: string,
     dto: UpdateBoardDto,
     ifMatch?: number,
   ): Promise<BoardResponseDto> {
-    return this.tx.run(async (em) => {
-      const { board } = await this.boards.writableBoard(em, principal, boardId);
+    return this.uow.write(actor, Boards.ref(boardId), 'member', async (s) => {
+      const board = s.row;
+      assertBoardWritable(board.archivedAt);
       const sent = sentFields(dto);
-      const changes = diffChanges(board, { ...board, ...sent }, BOARD_FIELDS);
+      const changes = diffChanges(board, { ...board, ...sent }, BOARD_EVENT_FIELDS);
       if (Object.keys(changes).length === 0) {
         checkIfMatch(board.version, ifMatch);
         return toBoardResponse(board);
       }
-      await updateVersioned(em, BoardEntity, boardId, board.version, ifMatch, sent);
-      const after = await em.findOneByOrFail(BoardEntity, { id: boardId });
-      await this.record(em, after, 'board.updated', changes);
+      await updateVersioned(s.em, BoardEntity, boardId, board.version, ifMatch, sent);
+      const after = await this.byId(s, boardId);
+      s.record(BoardEvents.updated, boardId, changes);
       return toBoardResponse(after);
     });
   }
 
   /** Archive (read-only, hidden from the default list) or restore; repeating it changes nothing. */
-  async setArchived(
-    principal: Principal,
+  setArchived(
+    actor: Actor,
     boardId: string,
     archived: boolean,
     ifMatch?: number,
   ): Promise<BoardResponseDto> {
-    return this.tx.run(async (em) => {
-      const { board } = await this.boards.board(em, principal, boardId, 'member');
+    return this.uow.write(actor, Boards.ref(boardId), 'member', async (s) => {
+      const board = s.row;
       if ((board.archivedAt !== null) === archived) {
         checkIfMatch(board.version, ifMatch);
         return toBoardResponse(board);
       }
-      const archivedAt = archived ? new Date() : null;
-      await updateVersioned(em, BoardEntity, boardId, board.version, ifMatch, { archivedAt });
-      const after = await em.findOneByOrFail(BoardEntity, { id: boardId });
-      await this.record(
-        em,
-        after,
-        archived ? 'board.archived' : 'board.restored',
+      const archivedAt = archived ? s.now() : null;
+      await updateVersioned(s.em, BoardEntity, boardId, board.version, ifMatch, { archivedAt });
+      const after = await this.byId(s, boardId);
+      s.record(
+        archived ? BoardEvents.archived : BoardEvents.restored,
+        boardId,
         diffChanges(board, after, ['archivedAt']),
       );
       return toBoardResponse(after);
@@ -161,26 +156,19 @@ export class BoardsService {
   }
 
   /** Deletes the board with its columns, cards, labels and comments (admins). */
-  async remove(principal: Principal, boardId: string, ifMatch?: number): Promise<void> {
-    await this.tx.run(async (em) => {
-      const { board } = await this.boards.board(em, principal, boardId, 'admin');
-      await deleteVersioned(em, BoardEntity, boardId, board.version, ifMatch);
-      await this.record(em, board, 'board.deleted', diffChanges(board, null, BOARD_FIELDS));
+  async remove(actor: Actor, boardId: string, ifMatch?: number): Promise<void> {
+    await this.uow.write(actor, Boards.ref(boardId), 'admin', async (s) => {
+      const board = s.row;
+      await deleteVersioned(s.em, BoardEntity, boardId, board.version, ifMatch);
+      s.record(BoardEvents.deleted, boardId, diffChanges(board, null, BOARD_EVENT_FIELDS));
     });
   }
 
-  private record(
-    em: Parameters<AuditService['record']>[0],
-    board: BoardEntity,
-    action: string,
-    changes: ReturnType<typeof diffChanges>,
-  ) {
-    return this.audit.record(em, {
-      workspaceId: board.workspaceId,
-      action,
-      entityType: 'board',
-      entityId: board.id,
-      changes,
-    });
+  private async byId(s: WorkspaceScope<unknown>, id: string): Promise<BoardRow> {
+    const [row] = await s.query<BoardRow>(
+      `SELECT ${BOARD_SELECT} FROM boards t WHERE t.workspace_id = $1 AND t.id = $2`,
+      [s.workspaceId, id],
+    );
+    return row;
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '../database/transaction-host.js';
+import { defineTenantTable } from '../kernel/index.js';
 
 export interface CardRef {
   id: string;
@@ -27,6 +28,18 @@ export interface ColumnState {
 }
 
 /**
+ * A card as the target of another module's unit of work (routes that start from a card id):
+ * `uow.read(actor, CardTarget.ref(cardId), 'viewer', (s) => s.row)` resolves the card's
+ * workspace and the caller's role in one statement, and answers another tenant's card like a
+ * missing one. The replacement for `findCard` + a separate access check.
+ */
+export const CardTarget = defineTenantTable<CardRef>({
+  table: 'cards',
+  notFound: 'Card not found.',
+  select: 't.id, t.board_id AS "boardId", t.title',
+});
+
+/**
  * What other modules may know about cards, without importing the board's entities: which of
  * some card ids exist in a workspace. Runs in the caller's transaction when there is one.
  */
@@ -50,6 +63,8 @@ export class CardDirectory {
   /**
    * The card with this id and its workspace, or null. The caller must then check the caller's
    * access to `workspaceId` (and answer a foreign card like a missing one).
+   * @deprecated Unscoped: use `CardTarget` as the unit of work's target instead (kept until the
+   * notes module has moved onto the kernel).
    */
   async findCard(cardId: string): Promise<CardLocation | null> {
     const [row] = (await this.tx.manager.query(

@@ -1,27 +1,9 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  HttpStatus,
-  Patch,
-  Post,
-  Query,
-} from '@nestjs/common';
-import {
-  ApiCreatedResponse,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
-import { CurrentPrincipal } from '../common/auth.decorators.js';
+import { Body, Controller, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { IfMatch } from '../common/etag.js';
-import { ApiAuth, ApiIdempotencyKey, ApiIfMatch, ApiProblems } from '../common/openapi.js';
-import { ApiPage, type Page } from '../common/pagination.js';
+import type { Page } from '../common/pagination.js';
 import { UuidParam } from '../common/params.js';
-import type { Principal } from '../common/request-context.js';
+import { CurrentActor, Route, type Actor } from '../kernel/index.js';
 import { CardsService } from './cards.service.js';
 import {
   CardResponseDto,
@@ -33,126 +15,140 @@ import {
 } from './dto/card.dto.js';
 
 @ApiTags('board')
-@ApiAuth()
 @Controller('v1')
 export class CardsController {
   constructor(private readonly cards: CardsService) {}
 
-  @Post('boards/:boardId/cards')
-  @ApiOperation({
+  @Route({
+    method: 'POST',
+    path: 'boards/:boardId/cards',
     summary: 'Create a card (bottom of the column unless placed), within the column WIP limit',
+    role: 'member',
+    success: { type: CardResponseDto },
+    problems: [400, 403, 404, 409, 422],
   })
-  @ApiIdempotencyKey()
-  @ApiCreatedResponse({ type: CardResponseDto })
-  @ApiProblems(400, 403, 404, 409, 422)
   create(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('boardId') boardId: string,
     @Body() dto: CreateCardDto,
   ): Promise<CardResponseDto> {
-    return this.cards.create(p, boardId, dto);
+    return this.cards.create(actor, boardId, dto);
   }
 
-  @Get('boards/:boardId/cards')
-  @ApiOperation({
+  @Route({
+    method: 'GET',
+    path: 'boards/:boardId/cards',
     summary: "A board's cards by column order then position, filtered; without descriptions",
+    role: 'viewer',
+    success: { type: CardSummaryResponseDto },
+    page: true,
+    problems: [400, 404, 422],
   })
-  @ApiPage(CardSummaryResponseDto)
-  @ApiProblems(400, 404, 422)
   list(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('boardId') boardId: string,
     @Query() query: ListCardsQueryDto,
   ): Promise<Page<CardSummaryResponseDto>> {
-    return this.cards.list(p, boardId, query);
+    return this.cards.list(actor, boardId, query);
   }
 
-  @Get('cards/:cardId')
-  @ApiOperation({ summary: 'Get a card' })
-  @ApiOkResponse({ type: CardResponseDto })
-  @ApiProblems(400, 404)
-  get(
-    @CurrentPrincipal() p: Principal,
-    @UuidParam('cardId') cardId: string,
-  ): Promise<CardResponseDto> {
-    return this.cards.get(p, cardId);
+  @Route({
+    method: 'GET',
+    path: 'cards/:cardId',
+    summary: 'Get a card',
+    role: 'viewer',
+    success: { type: CardResponseDto },
+    problems: [400, 404],
+  })
+  get(@CurrentActor() actor: Actor, @UuidParam('cardId') cardId: string): Promise<CardResponseDto> {
+    return this.cards.get(actor, cardId);
   }
 
-  @Patch('cards/:cardId')
-  @ApiOperation({ summary: 'Edit title, description, labels, assignees, due date, checklist' })
-  @ApiIdempotencyKey()
-  @ApiIfMatch()
-  @ApiOkResponse({ type: CardResponseDto })
-  @ApiProblems(400, 403, 404, 409, 422)
+  @Route({
+    method: 'PATCH',
+    path: 'cards/:cardId',
+    summary: 'Edit title, description, labels, assignees, due date, checklist',
+    role: 'member',
+    success: { type: CardResponseDto },
+    problems: [400, 403, 404, 409, 422],
+    ifMatch: true,
+  })
   update(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('cardId') cardId: string,
     @Body() dto: UpdateCardDto,
     @IfMatch() ifMatch?: number,
   ): Promise<CardResponseDto> {
-    return this.cards.update(p, cardId, dto, ifMatch);
+    return this.cards.update(actor, cardId, dto, ifMatch);
   }
 
-  @Post('cards/:cardId/move')
-  @HttpCode(HttpStatus.OK)
-  @ApiOperation({
+  @Route({
+    method: 'POST',
+    path: 'cards/:cardId/move',
     summary:
       'Move a card: to columnId, right after afterCardId, right before beforeCardId, or top/bottom (default bottom)',
+    role: 'member',
+    success: { status: 200, type: CardResponseDto },
+    problems: [400, 403, 404, 409, 422],
+    ifMatch: true,
   })
-  @ApiIdempotencyKey()
-  @ApiIfMatch()
-  @ApiOkResponse({ type: CardResponseDto })
-  @ApiProblems(400, 403, 404, 409, 422)
   move(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('cardId') cardId: string,
     @Body() dto: MoveCardDto,
     @IfMatch() ifMatch?: number,
   ): Promise<CardResponseDto> {
-    return this.cards.move(p, cardId, dto, ifMatch);
+    return this.cards.move(actor, cardId, dto, ifMatch);
   }
 
-  @Post('cards/:cardId/archive')
-  @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Archive a card (keeps its place; frees a WIP slot)' })
-  @ApiIdempotencyKey()
-  @ApiIfMatch()
-  @ApiOkResponse({ type: CardResponseDto })
-  @ApiProblems(400, 403, 404, 409)
+  @Route({
+    method: 'POST',
+    path: 'cards/:cardId/archive',
+    summary: 'Archive a card (keeps its place; frees a WIP slot)',
+    role: 'member',
+    success: { status: 200, type: CardResponseDto },
+    problems: [400, 403, 404, 409],
+    ifMatch: true,
+  })
   archive(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('cardId') cardId: string,
     @IfMatch() ifMatch?: number,
   ): Promise<CardResponseDto> {
-    return this.cards.setArchived(p, cardId, true, ifMatch);
+    return this.cards.setArchived(actor, cardId, true, ifMatch);
   }
 
-  @Post('cards/:cardId/restore')
-  @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Restore an archived card to its place (needs a free WIP slot)' })
-  @ApiIdempotencyKey()
-  @ApiIfMatch()
-  @ApiOkResponse({ type: CardResponseDto })
-  @ApiProblems(400, 403, 404, 409)
+  @Route({
+    method: 'POST',
+    path: 'cards/:cardId/restore',
+    summary: 'Restore an archived card to its place (needs a free WIP slot)',
+    role: 'member',
+    success: { status: 200, type: CardResponseDto },
+    problems: [400, 403, 404, 409],
+    ifMatch: true,
+  })
   restore(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('cardId') cardId: string,
     @IfMatch() ifMatch?: number,
   ): Promise<CardResponseDto> {
-    return this.cards.setArchived(p, cardId, false, ifMatch);
+    return this.cards.setArchived(actor, cardId, false, ifMatch);
   }
 
-  @Delete('cards/:cardId')
-  @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ summary: 'Delete a card for good (its audit event keeps the record)' })
-  @ApiIfMatch()
-  @ApiNoContentResponse()
-  @ApiProblems(400, 403, 404, 409)
-  async remove(
-    @CurrentPrincipal() p: Principal,
+  @Route({
+    method: 'DELETE',
+    path: 'cards/:cardId',
+    summary: 'Delete a card for good (its audit event keeps the record)',
+    role: 'member',
+    success: { status: 204 },
+    problems: [400, 403, 404, 409],
+    ifMatch: true,
+  })
+  remove(
+    @CurrentActor() actor: Actor,
     @UuidParam('cardId') cardId: string,
     @IfMatch() ifMatch?: number,
   ): Promise<void> {
-    await this.cards.remove(p, cardId, ifMatch);
+    return this.cards.remove(actor, cardId, ifMatch);
   }
 }

@@ -1,194 +1,136 @@
-import type { EntityManager } from 'typeorm';
-import { preparedQuery } from '../database/prepared-query.js';
-import type { Role } from '../identity/membership.entity.js';
-import { memberRoleSql } from '../identity/workspace-access.service.js';
-import type { ChecklistItem } from './entities/card.entity.js';
+import type { WorkspaceScope } from '../kernel/index.js';
+import { defineKeyset } from '../kernel/index.js';
+import { updateVersioned } from '../database/versioned-update.js';
+import {
+  CARD_FIELDS,
+  CARD_SELECT,
+  COLUMN_FIELDS,
+  selectList,
+  cardSets,
+  type CardRow,
+  type ColumnRow,
+} from './board.tables.js';
+import { CardEntity } from './entities/card.entity.js';
 
 /**
  * The board module's non-trivial SQL, in one place (plans checked with EXPLAIN on a board of
- * 100k cards; see the README). Card order inside a column is `position` with collation "C",
- * then `id`; every statement here that orders cards uses the index
+ * 100k cards; see the README). Every function takes the unit of work's scope first and filters
+ * by `s.workspaceId`. Card order inside a column is `position` with collation "C", then `id`;
+ * every statement here that orders cards uses the index
  * `ix_cards_column_order (workspace_id, board_id, column_id, position, id)`.
  */
 
-/** A card as the API shows it, read in one statement with its labels and assignees. */
-export interface CardRow {
-  id: string;
-  workspaceId: string;
-  boardId: string;
-  columnId: string;
-  position: string;
-  title: string;
-  description: string;
-  dueAt: Date | null;
-  checklist: ChecklistItem[];
-  archivedAt: Date | null;
-  columnEnteredAt: Date;
-  doneFirstAt: Date | null;
-  doneLastAt: Date | null;
-  createdBy: string;
-  version: number;
-  createdAt: Date;
-  updatedAt: Date;
-  labelIds: string[];
-  assigneeIds: string[];
-}
+type Scope = WorkspaceScope<unknown>;
 
-/** A card of a list page (no description or checklist, their summary instead). */
-type Timestamps =
-  | 'dueAt'
-  | 'archivedAt'
-  | 'columnEnteredAt'
-  | 'doneFirstAt'
-  | 'doneLastAt'
-  | 'createdAt'
-  | 'updatedAt';
+export type { CardRow };
+
+const TIMESTAMPS = [
+  'dueAt',
+  'archivedAt',
+  'columnEnteredAt',
+  'doneFirstAt',
+  'doneLastAt',
+  'createdAt',
+  'updatedAt',
+] as const satisfies ReadonlyArray<(typeof CARD_FIELDS)[number]>;
+type Timestamp = (typeof TIMESTAMPS)[number];
+/** A list item has a summary of these instead. */
+const DETAILS = ['description', 'checklist'] as const;
 
 /**
  * A card of a list page (no description or checklist, their summary instead). Its timestamps
  * come formatted by PostgreSQL (ISO 8601, UTC, milliseconds, like `Date#toISOString`): a page
  * then costs no Date parsing and formatting per card.
  */
-export interface CardSummaryRow extends Omit<CardRow, 'description' | 'checklist' | Timestamps> {
-  dueAt: string | null;
-  archivedAt: string | null;
-  columnEnteredAt: string;
-  doneFirstAt: string | null;
-  doneLastAt: string | null;
-  createdAt: string;
-  updatedAt: string;
+export type CardSummaryRow = Omit<CardRow, (typeof DETAILS)[number] | Timestamp> & {
+  [K in Timestamp]: null extends CardRow[K] ? string | null : string;
+} & {
   columnPosition: string;
   hasDescription: boolean;
   checklistTotal: number;
   checklistDone: number;
-}
+};
 
-const CARD_SCALARS = `c.id, c.workspace_id AS "workspaceId", c.board_id AS "boardId",
-  c.column_id AS "columnId", c.position, c.title, c.due_at AS "dueAt",
-  c.archived_at AS "archivedAt", c.column_entered_at AS "columnEnteredAt",
-  c.done_first_at AS "doneFirstAt", c.done_last_at AS "doneLastAt", c.created_by AS "createdBy",
-  c.version, c.created_at AS "createdAt", c.updated_at AS "updatedAt"`;
-
+const snake = (field: string): string => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 const isoText = (column: string, alias: string): string =>
   `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "${alias}"`;
 
-/** CARD_SCALARS with the timestamps as ISO text (see CardSummaryRow). */
-const CARD_SCALARS_ISO = `c.id, c.workspace_id AS "workspaceId", c.board_id AS "boardId",
-  c.column_id AS "columnId", c.position, c.title, ${isoText('c.due_at', 'dueAt')},
-  ${isoText('c.archived_at', 'archivedAt')}, ${isoText('c.column_entered_at', 'columnEnteredAt')},
-  ${isoText('c.done_first_at', 'doneFirstAt')}, ${isoText('c.done_last_at', 'doneLastAt')},
-  c.created_by AS "createdBy", c.version, ${isoText('c.created_at', 'createdAt')},
-  ${isoText('c.updated_at', 'updatedAt')}`;
+/** A list item's own columns over alias `c`, timestamps as ISO text (see CardSummaryRow). */
+const CARD_SUMMARY_SCALARS = CARD_FIELDS.filter((f) => !(DETAILS as readonly string[]).includes(f))
+  .map((f) =>
+    (TIMESTAMPS as readonly string[]).includes(f)
+      ? isoText(`c.${snake(f)}`, f)
+      : selectList('c', [f]),
+  )
+  .join(', ');
 
-/** Labels and assignees of one card, by primary-key range scans (sorted, as text). */
-const cardSets = (ws: string, board: string, card: string): string => `
-  ARRAY(SELECT cl.label_id::text FROM card_labels cl
-         WHERE cl.workspace_id = ${ws} AND cl.board_id = ${board} AND cl.card_id = ${card}
-         ORDER BY cl.label_id) AS "labelIds",
-  ARRAY(SELECT ca.user_id::text FROM card_assignees ca
-         WHERE ca.workspace_id = ${ws} AND ca.board_id = ${board} AND ca.card_id = ${card}
-         ORDER BY ca.user_id) AS "assigneeIds"`;
-
-/** One card by id (any workspace: the caller checks access on `workspaceId`). */
-export async function findCard(em: EntityManager, id: string): Promise<CardRow | undefined> {
-  const [row] = (await em.query(
-    `SELECT ${CARD_SCALARS}, c.description, c.checklist,
-      ${cardSets('c.workspace_id', 'c.board_id', 'c.id')}
-       FROM cards c WHERE c.id = $1`,
-    [id],
-  )) as CardRow[];
+/** One card of the workspace by id, with its labels and assignees. */
+export async function cardById(s: Scope, id: string): Promise<CardRow | undefined> {
+  const [row] = await s.query<CardRow>(
+    `SELECT ${CARD_SELECT} FROM cards t WHERE t.workspace_id = $1 AND t.id = $2`,
+    [s.workspaceId, id],
+  );
   return row;
 }
 
 /**
- * `findCard` with, in the same statement, the caller's role in the card's workspace (see
- * `memberRoleSql`) and its board's `archived_at`: one round trip for "load and check access".
- */
-export async function findCardWithAccess(
-  em: EntityManager,
-  id: string,
-  userId: string | null,
-): Promise<{ card: CardRow; memberRole: Role | null; boardArchivedAt: Date | null } | undefined> {
-  const [row] = (await em.query(
-    `SELECT ${CARD_SCALARS}, c.description, c.checklist,
-      ${cardSets('c.workspace_id', 'c.board_id', 'c.id')},
-      ${memberRoleSql('c.workspace_id', '$2')} AS "memberRole",
-      (SELECT b.archived_at FROM boards b WHERE b.workspace_id = c.workspace_id AND b.id = c.board_id)
-        AS "boardArchivedAt"
-       FROM cards c WHERE c.id = $1`,
-    [id, userId],
-  )) as Array<CardRow & { memberRole: Role | null; boardArchivedAt: Date | null }>;
-  if (!row) return undefined;
-  const { memberRole, boardArchivedAt, ...card } = row;
-  return { card, memberRole, boardArchivedAt };
-}
-
-/**
- * A move's conditional write (`updateVersioned` semantics: only at `readVersion`), returning
- * the card as stored in the same statement. Entering a column stamps `column_entered_at`, and
- * a done column `done_first_at` (once) and `done_last_at`. Undefined when the version moved on.
+ * A move's conditional write (`updateVersioned`: only at the version read, 409/412 otherwise).
+ * Entering a column stamps `column_entered_at`, and a done column `done_first_at` (once) and
+ * `done_last_at`. The card as stored is computed here rather than read back: the version
+ * guard proves the row is still `card`, and `txNow` is the transaction's `now()` (what the
+ * database wrote), so the answer costs no extra statement.
  */
 export async function moveCardRow(
-  em: EntityManager,
-  card: { id: string; workspaceId: string; version: number },
-  target: { columnId: string; position: string; entering: boolean; isDone: boolean },
-): Promise<CardRow | undefined> {
-  const result = (await em.query(
-    `UPDATE cards AS c
-        SET column_id = $3::uuid, position = $4::text, version = c.version + 1, updated_at = now(),
-            column_entered_at = CASE WHEN $5::boolean THEN now() ELSE c.column_entered_at END,
-            done_first_at = CASE WHEN $5::boolean AND $6::boolean THEN COALESCE(c.done_first_at, now())
-                                 ELSE c.done_first_at END,
-            done_last_at = CASE WHEN $5::boolean AND $6::boolean THEN now() ELSE c.done_last_at END
-      WHERE c.workspace_id = $1 AND c.id = $2 AND c.version = $7
-     RETURNING ${CARD_SCALARS}, c.description, c.checklist,
-       ${cardSets('c.workspace_id', 'c.board_id', 'c.id')}`,
-    [
-      card.workspaceId,
-      card.id,
-      target.columnId,
-      target.position,
-      target.entering,
-      target.isDone,
-      card.version,
-    ],
-  )) as CardRow[] | [CardRow[], number];
-  // TypeORM answers an UPDATE with [rows, affected] on the pg driver; plain rows elsewhere.
-  const rows = Array.isArray(result[0]) ? result[0] : (result as CardRow[]);
-  return rows[0];
+  s: Scope,
+  card: CardRow,
+  target: { columnId: string; position: string; entering: boolean; isDone: boolean; txNow: Date },
+  ifMatch: number | undefined,
+): Promise<CardRow> {
+  const { entering, isDone, txNow } = target;
+  const done = entering && isDone;
+  const version = await updateVersioned(s.em, CardEntity, card.id, card.version, ifMatch, {
+    columnId: target.columnId,
+    position: target.position,
+    ...(entering ? { columnEnteredAt: () => 'now()' } : {}),
+    ...(done
+      ? { doneFirstAt: () => 'COALESCE(done_first_at, now())', doneLastAt: () => 'now()' }
+      : {}),
+  });
+  return {
+    ...card,
+    columnId: target.columnId,
+    position: target.position,
+    version,
+    updatedAt: txNow,
+    columnEnteredAt: entering ? txNow : card.columnEnteredAt,
+    doneFirstAt: done ? (card.doneFirstAt ?? txNow) : card.doneFirstAt,
+    doneLastAt: done ? txNow : card.doneLastAt,
+  };
 }
 
-export interface NewCard extends Pick<
+export type NewCard = Pick<
   CardRow,
-  | 'id'
-  | 'workspaceId'
-  | 'boardId'
-  | 'columnId'
-  | 'position'
-  | 'title'
-  | 'description'
-  | 'dueAt'
-  | 'checklist'
-> {
+  'id' | 'boardId' | 'columnId' | 'position' | 'title' | 'description' | 'dueAt' | 'checklist'
+> & {
   createdBy: string;
   /** Created in the done column: it entered "done" now. */
   done: boolean;
-}
+};
 
 /** Inserts a card and returns it as stored (without labels and assignees, written apart). */
 export async function insertCard(
-  em: EntityManager,
+  s: Scope,
   card: NewCard,
 ): Promise<Omit<CardRow, 'labelIds' | 'assigneeIds'>> {
-  const [row] = (await em.query(
-    `INSERT INTO cards AS c (id, workspace_id, board_id, column_id, position, title, description,
+  const [row] = await s.query<Omit<CardRow, 'labelIds' | 'assigneeIds'>>(
+    `INSERT INTO cards AS t (id, workspace_id, board_id, column_id, position, title, description,
                              due_at, checklist, created_by, done_first_at, done_last_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10,
              CASE WHEN $11 THEN now() END, CASE WHEN $11 THEN now() END)
-     RETURNING ${CARD_SCALARS}, c.description, c.checklist`,
+     RETURNING ${selectList('t', CARD_FIELDS)}`,
     [
       card.id,
-      card.workspaceId,
+      s.workspaceId,
       card.boardId,
       card.columnId,
       card.position,
@@ -199,21 +141,8 @@ export async function insertCard(
       card.createdBy,
       card.done,
     ],
-  )) as Array<Omit<CardRow, 'labelIds' | 'assigneeIds'>>;
+  );
   return row;
-}
-
-/** The board of a card and whether it is archived (writes under an archived board are refused). */
-export async function boardArchivedAt(
-  em: EntityManager,
-  workspaceId: string,
-  boardId: string,
-): Promise<Date | null> {
-  const [row] = (await em.query(
-    'SELECT archived_at AS "archivedAt" FROM boards WHERE workspace_id = $1 AND id = $2',
-    [workspaceId, boardId],
-  )) as Array<{ archivedAt: Date | null }>;
-  return row?.archivedAt ?? null;
 }
 
 export interface LockedColumn {
@@ -224,81 +153,78 @@ export interface LockedColumn {
   wipLimit: number | null;
   isDone: boolean;
   boardArchivedAt: Date | null;
+  /** The transaction's `now()`: what `now()` writes in this transaction. */
+  txNow: Date;
 }
 
 /**
- * Locks a column row until commit (`FOR UPDATE`): every writer that puts a card into a column
- * (create, move, restore, bulk move) takes this lock first, so that its WIP count and the keys
- * of its neighbours cannot change under it. Null when there is no such column.
+ * Locks a column row of the workspace until commit (`FOR UPDATE`): every writer that puts a
+ * card into a column (create, move, restore, bulk move) takes this lock first, so that its WIP
+ * count and the keys of its neighbours cannot change under it. Undefined when there is no such
+ * column in the workspace.
  */
-export async function lockColumn(
-  em: EntityManager,
-  columnId: string,
-): Promise<LockedColumn | undefined> {
-  const [row] = (await em.query(
+export async function lockColumn(s: Scope, columnId: string): Promise<LockedColumn | undefined> {
+  const [row] = await s.query<LockedColumn>(
     `SELECT col.id, col.workspace_id AS "workspaceId", col.board_id AS "boardId", col.position,
-            col.wip_limit AS "wipLimit", col.is_done AS "isDone", b.archived_at AS "boardArchivedAt"
+            col.wip_limit AS "wipLimit", col.is_done AS "isDone", b.archived_at AS "boardArchivedAt",
+            now() AS "txNow"
        FROM board_columns col
        JOIN boards b ON b.workspace_id = col.workspace_id AND b.id = col.board_id
-      WHERE col.id = $1
+      WHERE col.workspace_id = $1 AND col.id = $2
         FOR UPDATE OF col`,
-    [columnId],
-  )) as LockedColumn[];
+    [s.workspaceId, columnId],
+  );
   return row;
 }
 
 /** Locks a board's row against other structural changes (columns), not against card writes. */
-export async function lockBoard(em: EntityManager, boardId: string): Promise<void> {
-  await em.query('SELECT id FROM boards WHERE id = $1 FOR NO KEY UPDATE', [boardId]);
+export async function lockBoard(s: Scope, boardId: string): Promise<void> {
+  await s.query('SELECT id FROM boards WHERE workspace_id = $1 AND id = $2 FOR NO KEY UPDATE', [
+    s.workspaceId,
+    boardId,
+  ]);
 }
+
+type ColumnKey = Pick<LockedColumn, 'boardId' | 'id'>;
 
 /** Non-archived cards of a column, optionally not counting one card. */
 export async function countActiveCards(
-  em: EntityManager,
-  column: Pick<LockedColumn, 'workspaceId' | 'boardId' | 'id'>,
+  s: Scope,
+  column: ColumnKey,
   excludeCardId: string | null = null,
 ): Promise<number> {
-  const [row] = (await em.query(
+  const [row] = await s.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM cards
       WHERE workspace_id = $1 AND board_id = $2 AND column_id = $3 AND archived_at IS NULL
         AND ($4::uuid IS NULL OR id <> $4::uuid)`,
-    [column.workspaceId, column.boardId, column.id, excludeCardId],
-  )) as Array<{ n: number }>;
+    [s.workspaceId, column.boardId, column.id, excludeCardId],
+  );
   return row.n;
 }
 
-/** Every card of a column (archived ones too), optionally without one. */
+/** Every card of a column (archived ones too), and the active ones. */
 export async function countAllCards(
-  em: EntityManager,
-  column: Pick<LockedColumn, 'workspaceId' | 'boardId' | 'id'>,
+  s: Scope,
+  column: ColumnKey,
 ): Promise<{ all: number; active: number }> {
-  const [row] = (await em.query(
+  const [row] = await s.query<{ all: number; active: number }>(
     `SELECT count(*)::int AS "all", count(*) FILTER (WHERE archived_at IS NULL)::int AS active
        FROM cards WHERE workspace_id = $1 AND board_id = $2 AND column_id = $3`,
-    [column.workspaceId, column.boardId, column.id],
-  )) as Array<{ all: number; active: number }>;
+    [s.workspaceId, column.boardId, column.id],
+  );
   return row;
 }
 
-export interface KeyedCard {
-  id: string;
-  columnId: string;
-  boardId: string;
-  position: string;
-}
+export type KeyedCard = Pick<CardRow, 'id' | 'columnId' | 'boardId' | 'position'>;
 
-/** Cards by id in one workspace, for validating neighbours. */
-export async function keyedCards(
-  em: EntityManager,
-  workspaceId: string,
-  ids: string[],
-): Promise<Map<string, KeyedCard>> {
+/** Cards of the workspace by id, for validating neighbours. */
+export async function keyedCards(s: Scope, ids: string[]): Promise<Map<string, KeyedCard>> {
   if (ids.length === 0) return new Map();
-  const rows = (await em.query(
+  const rows = await s.query<KeyedCard>(
     `SELECT id, column_id AS "columnId", board_id AS "boardId", position
        FROM cards WHERE workspace_id = $1 AND id = ANY($2::uuid[])`,
-    [workspaceId, ids],
-  )) as KeyedCard[];
+    [s.workspaceId, ids],
+  );
   return new Map(rows.map((r) => [r.id, r]));
 }
 
@@ -310,20 +236,20 @@ type Side = 'next' | 'previous';
  * moved). Archived cards count: they keep their place for when they are restored.
  */
 export async function neighbour(
-  em: EntityManager,
-  column: Pick<LockedColumn, 'workspaceId' | 'boardId' | 'id'>,
+  s: Scope,
+  column: ColumnKey,
   side: Side,
   from: { position: string; id: string } | null,
   excludeId: string | null,
 ): Promise<KeyedCard | null> {
-  const params: unknown[] = [column.workspaceId, column.boardId, column.id, excludeId];
+  const params: unknown[] = [s.workspaceId, column.boardId, column.id, excludeId];
   let range = '';
   if (from) {
     params.push(from.position, from.id);
     range = `AND (position, id) ${side === 'next' ? '>' : '<'} ($5, $6::uuid)`;
   }
   const dir = side === 'next' ? 'ASC' : 'DESC';
-  const [row] = (await em.query(
+  const [row] = await s.query<KeyedCard>(
     `SELECT id, column_id AS "columnId", board_id AS "boardId", position
        FROM cards
       WHERE workspace_id = $1 AND board_id = $2 AND column_id = $3
@@ -331,20 +257,17 @@ export async function neighbour(
       ORDER BY position ${dir}, id ${dir}
       LIMIT 1`,
     params,
-  )) as KeyedCard[];
+  );
   return row ?? null;
 }
 
 /** The ids of a column's cards in order (for a rebalance). */
-export async function orderedCardIds(
-  em: EntityManager,
-  column: Pick<LockedColumn, 'workspaceId' | 'boardId' | 'id'>,
-): Promise<string[]> {
-  const rows = (await em.query(
+export async function orderedCardIds(s: Scope, column: ColumnKey): Promise<string[]> {
+  const rows = await s.query<{ id: string }>(
     `SELECT id FROM cards WHERE workspace_id = $1 AND board_id = $2 AND column_id = $3
       ORDER BY position, id`,
-    [column.workspaceId, column.boardId, column.id],
-  )) as Array<{ id: string }>;
+    [s.workspaceId, column.boardId, column.id],
+  );
   return rows.map((r) => r.id);
 }
 
@@ -353,21 +276,20 @@ export async function orderedCardIds(
  * card that a concurrent transaction moved out meanwhile is left alone.
  */
 export async function writeCardKeys(
-  em: EntityManager,
-  column: Pick<LockedColumn, 'workspaceId' | 'boardId' | 'id'>,
+  s: Scope,
+  column: ColumnKey,
   keys: Array<{ id: string; key: string }>,
 ): Promise<void> {
   if (keys.length === 0) return;
-  await em.query(
+  await s.query(
     `UPDATE cards c SET position = v.position
        FROM unnest($4::uuid[], $5::text[]) AS v(id, position)
       WHERE c.workspace_id = $1 AND c.board_id = $2 AND c.column_id = $3 AND c.id = v.id`,
-    [column.workspaceId, column.boardId, column.id, keys.map((k) => k.id), keys.map((k) => k.key)],
+    [s.workspaceId, column.boardId, column.id, keys.map((k) => k.id), keys.map((k) => k.key)],
   );
 }
 
 export interface CardListFilter {
-  workspaceId: string;
   boardId: string;
   columnId?: string;
   labelId?: string;
@@ -378,8 +300,16 @@ export interface CardListFilter {
   q?: string;
 }
 
-/** Keyset position of a list page: the last row's (column position, column id, position, id). */
-export type CardCursor = [string, string, string, string];
+/**
+ * The card list's order: (column position, column id, card position, card id). `listCardPage`
+ * writes its own continuation condition from the cursor's values (see there).
+ */
+export const CardList = defineKeyset<CardSummaryRow>('cards.list', [
+  { column: 'col.position', direction: 'ASC', type: 'text', value: (r) => r.columnPosition },
+  { column: 'col.id', direction: 'ASC', type: 'uuid', value: (r) => r.columnId },
+  { column: 'c.position', direction: 'ASC', type: 'text', value: (r) => r.position },
+  { column: 'c.id', direction: 'ASC', type: 'uuid', value: (r) => r.id },
+]);
 
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
@@ -389,7 +319,8 @@ export function containsPattern(text: string): string {
 }
 
 /**
- * One page of a board's cards, ordered by (column position, column id, card position, card id).
+ * One page of a board's cards (`limit + 1` rows, for `CardList.page`), ordered by (column
+ * position, column id, card position, card id).
  *
  * The board's columns are walked in order (index `ix_board_columns_board_position`), and for each
  * a LATERAL subquery reads at most `limit` of its cards in key order from `ix_cards_column_order`
@@ -403,16 +334,16 @@ export function containsPattern(text: string): string {
  * fifth execution on a connection (planning cost as much as executing).
  */
 export async function listCardPage(
-  em: EntityManager,
+  s: Scope,
   filter: CardListFilter,
-  cursor: CardCursor | null,
+  cursor: string | undefined,
   limit: number,
 ): Promise<CardSummaryRow[]> {
   // The row limit is SQL text, not a parameter: a generic plan of `LIMIT $n` is costed as 10% of
   // the rows and PostgreSQL would never pick it over custom plans (planning every execution).
   const take = limit + 1;
   if (!Number.isInteger(take) || take < 2) throw new Error(`listCardPage: bad limit ${limit}`);
-  const params: unknown[] = [filter.workspaceId, filter.boardId];
+  const params: unknown[] = [s.workspaceId, filter.boardId];
   const p = (value: unknown): string => {
     params.push(value);
     return `$${params.length}`;
@@ -420,15 +351,16 @@ export async function listCardPage(
   const outer: string[] = [];
   const inner: string[] = [filter.archived ? 'c.archived_at IS NOT NULL' : 'c.archived_at IS NULL'];
   if (filter.columnId) outer.push(`col.id = ${p(filter.columnId)}::uuid`);
-  if (cursor) {
-    const [colPos, colId, pos, id] = cursor;
-    const colPosP = p(colPos);
-    const colIdP = p(colId);
-    outer.push(`(col.position, col.id) >= (${colPosP}, ${colIdP}::uuid)`);
+  // The keyset checks the cursor (signed, of this list) and pushes its four values; the
+  // continuation is written here, split between the column walk and the per-column read.
+  const first = params.length + 1;
+  if (CardList.after(cursor, params) !== 'TRUE') {
+    const [colPos, colId, pos, id] = [0, 1, 2, 3].map((i) => `$${first + i}`);
+    outer.push(`(col.position, col.id) >= (${colPos}::text, ${colId}::uuid)`);
     // Inside the cursor's column continue after (position, id); later columns from the start.
     inner.push(
-      `(c.position, c.id) > (CASE WHEN col.id = ${colIdP}::uuid THEN ${p(pos)} ELSE '' END,
-                             CASE WHEN col.id = ${colIdP}::uuid THEN ${p(id)}::uuid ELSE '${NIL_UUID}'::uuid END)`,
+      `(c.position, c.id) > (CASE WHEN col.id = ${colId}::uuid THEN ${pos}::text ELSE '' END,
+                             CASE WHEN col.id = ${colId}::uuid THEN ${id}::uuid ELSE '${NIL_UUID}'::uuid END)`,
     );
   }
   if (filter.labelId) {
@@ -450,7 +382,7 @@ export async function listCardPage(
   const sql = `
     SELECT page.*, ${cardSets('$1', '$2', 'page.id')}
       FROM (
-        SELECT col.position AS "columnPosition", ${CARD_SCALARS_ISO},
+        SELECT col.position AS "columnPosition", ${CARD_SUMMARY_SCALARS},
                octet_length(c.description) > 0 AS "hasDescription",
                jsonb_array_length(c.checklist) AS "checklistTotal",
                (SELECT count(*)::int FROM jsonb_array_elements(c.checklist) item
@@ -469,5 +401,45 @@ export async function listCardPage(
          LIMIT ${take}
       ) page
      ORDER BY page."columnPosition", page."columnId", page.position, page.id`;
-  return preparedQuery<CardSummaryRow>(em, 'card_page', sql, params);
+  return s.prepared<CardSummaryRow>('card_page', sql, params);
+}
+
+/** A column of the board view with its first cards (`limit + 1` of them, for `CardList.page`). */
+export type ColumnWithCards = ColumnRow & { cards: CardSummaryRow[] };
+
+/**
+ * Every column of a board, each with its first `limit + 1` non-archived cards, in one statement:
+ * the same per-column index walk as `listCardPage`, the cards folded into JSON per column (a
+ * summary row is lossless in JSON: its timestamps are already ISO text).
+ */
+export async function columnsWithFirstCards(
+  s: Scope,
+  boardId: string,
+  limit: number,
+): Promise<ColumnWithCards[]> {
+  const take = limit + 1;
+  if (!Number.isInteger(take) || take < 2)
+    throw new Error(`columnsWithFirstCards: bad limit ${limit}`);
+  const sql = `
+    SELECT ${selectList('col', COLUMN_FIELDS)},
+           COALESCE((
+             SELECT jsonb_agg(to_jsonb(page) ORDER BY page.position, page.id)
+               FROM (
+                 SELECT col.position AS "columnPosition", ${CARD_SUMMARY_SCALARS},
+                        octet_length(c.description) > 0 AS "hasDescription",
+                        jsonb_array_length(c.checklist) AS "checklistTotal",
+                        (SELECT count(*)::int FROM jsonb_array_elements(c.checklist) item
+                          WHERE item->>'done' = 'true') AS "checklistDone",
+                        ${cardSets('$1', '$2', 'c.id')}
+                   FROM cards c
+                  WHERE c.workspace_id = $1 AND c.board_id = $2 AND c.column_id = col.id
+                    AND c.archived_at IS NULL
+                  ORDER BY c.position, c.id
+                  LIMIT ${take}
+               ) page
+           ), '[]'::jsonb) AS cards
+      FROM board_columns col
+     WHERE col.workspace_id = $1 AND col.board_id = $2
+     ORDER BY col.position, col.id`;
+  return s.prepared<ColumnWithCards>('board_view', sql, [s.workspaceId, boardId]);
 }

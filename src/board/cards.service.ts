@@ -1,27 +1,31 @@
 import { Injectable } from '@nestjs/common';
-import { QueryFailedError, type EntityManager } from 'typeorm';
-import { AuditService } from '../audit/audit.service.js';
-import { diffChanges, type Changes } from '../audit/changes.js';
+import { QueryFailedError } from 'typeorm';
 import { principalUserId } from '../common/auth.decorators.js';
-import {
-  CursorCodec,
-  listBinding,
-  DEFAULT_PAGE_SIZE,
-  toPage,
-  type KeysetKey,
-  type Page,
-} from '../common/pagination.js';
+import type { Page } from '../common/pagination.js';
 import { CommonProblems, type FieldError } from '../common/problem.js';
-import type { Principal } from '../common/request-context.js';
-import { TransactionHost } from '../database/transaction-host.js';
 import { newId } from '../database/uuid.js';
-import { checkIfMatch, updateVersioned } from '../database/versioned-update.js';
-import { assertBoardWritable, BoardAccess } from './board-access.service.js';
+import { checkIfMatch, deleteVersioned, updateVersioned } from '../database/versioned-update.js';
+import {
+  diffChanges,
+  WorkspaceDirectory,
+  WorkspaceUnitOfWork,
+  type Actor,
+  type WorkspaceScope,
+} from '../kernel/index.js';
 import { BoardProblems } from './board.errors.js';
+import { CardEvents, ColumnEvents } from './board.events.js';
 import { toCardResponse, toCardSummary } from './board.mappers.js';
 import {
+  assertBoardWritable,
+  Boards,
+  Cards,
+  onWritableBoard,
+  withoutBoard,
+} from './board.tables.js';
+import {
+  CardList,
+  cardById,
   countActiveCards,
-  findCard,
   insertCard,
   keyedCards,
   listCardPage,
@@ -30,9 +34,7 @@ import {
   neighbour,
   orderedCardIds,
   writeCardKeys,
-  type CardCursor,
   type CardRow,
-  type CardSummaryRow,
   type KeyedCard,
   type LockedColumn,
 } from './cards.queries.js';
@@ -49,10 +51,11 @@ import { CardAssigneeEntity } from './entities/card-assignee.entity.js';
 import { CardLabelEntity } from './entities/card-label.entity.js';
 import { CardEntity, type ChecklistItem } from './entities/card.entity.js';
 import { keyBetween, rebalanced } from './ordering.js';
-import { deleteVersioned } from '../database/versioned-update.js';
 
-/** The fields of a card that its audit events show. */
-const CARD_FIELDS = [
+type Scope = WorkspaceScope<unknown>;
+
+/** The fields of a card that its audit events show (`dueAt` included: reminders follow it). */
+const CARD_EVENT_FIELDS = [
   'title',
   'description',
   'columnId',
@@ -64,15 +67,6 @@ const CARD_FIELDS = [
   'archivedAt',
 ];
 const EDITABLE_FIELDS = ['title', 'description', 'labelIds', 'assigneeIds', 'dueAt', 'checklist'];
-
-/** The list's sort keys; the SQL lives in `listCardPage`, only the values are read here. */
-const LIST_KEYS: KeysetKey<CardSummaryRow>[] = [
-  { column: 'col.position', direction: 'ASC', value: (r) => r.columnPosition },
-  { column: 'col.id', direction: 'ASC', value: (r) => r.columnId },
-  { column: 'c.position', direction: 'ASC', value: (r) => r.position },
-  { column: 'c.id', direction: 'ASC', value: (r) => r.id },
-];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 interface PlacementRequest {
   afterCardId?: string;
@@ -96,34 +90,27 @@ interface Placed {
 @Injectable()
 export class CardsService {
   constructor(
-    private readonly tx: TransactionHost,
-    private readonly audit: AuditService,
-    private readonly boards: BoardAccess,
-    private readonly cursors: CursorCodec,
+    private readonly uow: WorkspaceUnitOfWork,
+    private readonly directory: WorkspaceDirectory,
   ) {}
 
-  async create(
-    principal: Principal,
-    boardId: string,
-    dto: CreateCardDto,
-  ): Promise<CardResponseDto> {
-    const userId = principalUserId(principal);
-    return this.tx.run(async (em) => {
-      const { board } = await this.boards.writableBoard(em, principal, boardId);
+  create(actor: Actor, boardId: string, dto: CreateCardDto): Promise<CardResponseDto> {
+    const userId = principalUserId(actor);
+    return this.uow.write(actor, Boards.ref(boardId), 'member', async (s) => {
+      assertBoardWritable(s.row.archivedAt);
       const labelIds = sortedIds(dto.labelIds);
       const assigneeIds = sortedIds(dto.assigneeIds);
-      await this.validateSets(em, board.workspaceId, board.id, labelIds, assigneeIds);
-      const columnId = dto.columnId ?? (await this.firstColumnId(em, board.workspaceId, boardId));
-      const column = await this.lockTargetColumn(em, board.workspaceId, boardId, columnId);
-      await this.assertRoom(em, column);
+      await this.validateSets(s, boardId, labelIds, assigneeIds);
+      const columnId = dto.columnId ?? (await this.firstColumnId(s, boardId));
+      const column = await this.lockTargetColumn(s, boardId, columnId);
+      await this.assertRoom(s, column);
       const id = newId();
-      const placed = await this.place(em, column, { id, columnId: null, position: null }, dto);
+      const placed = await this.place(s, column, { id, columnId: null, position: null }, dto);
       // A new card is never "already placed".
       if (placed === 'unchanged') throw new Error('placement of a new card cannot be unchanged');
-      await this.applyRebalance(em, column, placed);
-      const inserted = await insertCard(em, {
+      await this.applyRebalance(s, column, placed);
+      const inserted = await insertCard(s, {
         id,
-        workspaceId: board.workspaceId,
         boardId,
         columnId: column.id,
         position: placed.key,
@@ -134,61 +121,53 @@ export class CardsService {
         createdBy: userId,
         done: column.isDone,
       });
-      await this.writeSets(
-        em,
-        { workspaceId: board.workspaceId, boardId, cardId: id },
-        labelIds,
-        assigneeIds,
-        [],
-        [],
-      );
+      await this.writeSets(s, { boardId, cardId: id }, labelIds, assigneeIds, [], []);
       const card: CardRow = { ...inserted, labelIds, assigneeIds };
-      await this.record(em, card, 'card.created', diffChanges(null, card, CARD_FIELDS));
+      s.record(CardEvents.created, card.id, diffChanges(null, card, CARD_EVENT_FIELDS));
       return toCardResponse(card);
     });
   }
 
-  async list(
-    principal: Principal,
+  list(
+    actor: Actor,
     boardId: string,
     query: ListCardsQueryDto,
   ): Promise<Page<CardSummaryResponseDto>> {
-    const em = this.tx.manager;
-    const { board } = await this.boards.board(em, principal, boardId, 'viewer');
-    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const cursor = query.cursor ? this.decodeCursor(query.cursor) : null;
-    const rows = await listCardPage(
-      em,
-      {
-        workspaceId: board.workspaceId,
-        boardId,
-        columnId: query.columnId,
-        labelId: query.labelId,
-        assigneeId: query.assigneeId,
-        dueBefore: query.dueBefore ? new Date(query.dueBefore) : undefined,
-        dueAfter: query.dueAfter ? new Date(query.dueAfter) : undefined,
-        archived: query.archived ?? false,
-        q: query.q,
-      },
-      cursor,
-      limit,
+    return this.uow.read(actor, Boards.ref(boardId), 'viewer', async (s) => {
+      const limit = CardList.limit(query.limit);
+      const rows = await listCardPage(
+        s,
+        {
+          boardId,
+          columnId: query.columnId,
+          labelId: query.labelId,
+          assigneeId: query.assigneeId,
+          dueBefore: query.dueBefore ? new Date(query.dueBefore) : undefined,
+          dueAfter: query.dueAfter ? new Date(query.dueAfter) : undefined,
+          archived: query.archived ?? false,
+          q: query.q,
+        },
+        query.cursor,
+        limit,
+      );
+      return CardList.page(rows, limit, toCardSummary);
+    });
+  }
+
+  get(actor: Actor, cardId: string): Promise<CardResponseDto> {
+    return this.uow.read(actor, Cards.ref(cardId), 'viewer', async (s) =>
+      toCardResponse(withoutBoard(s.row)),
     );
-    return toPage(rows, limit, LIST_KEYS, this.cursors, toCardSummary);
   }
 
-  async get(principal: Principal, cardId: string): Promise<CardResponseDto> {
-    const { card } = await this.boards.card(this.tx.manager, principal, cardId, 'viewer');
-    return toCardResponse(card);
-  }
-
-  async update(
-    principal: Principal,
+  update(
+    actor: Actor,
     cardId: string,
     dto: UpdateCardDto,
     ifMatch?: number,
   ): Promise<CardResponseDto> {
-    return this.tx.run(async (em) => {
-      const card = await this.writableCard(em, principal, cardId);
+    return this.uow.write(actor, Cards.ref(cardId), 'member', async (s) => {
+      const card = onWritableBoard(s.row);
       const next: CardRow = {
         ...card,
         title: dto.title ?? card.title,
@@ -206,28 +185,27 @@ export class CardsService {
       }
       const added = (now: string[], was: string[]) => now.filter((id) => !was.includes(id));
       await this.validateSets(
-        em,
-        card.workspaceId,
+        s,
         card.boardId,
         added(next.labelIds, card.labelIds),
         added(next.assigneeIds, card.assigneeIds),
       );
-      await updateVersioned(em, CardEntity, card.id, card.version, ifMatch, {
+      await updateVersioned(s.em, CardEntity, card.id, card.version, ifMatch, {
         title: next.title,
         description: next.description,
         dueAt: next.dueAt,
         checklist: next.checklist,
       });
       await this.writeSets(
-        em,
-        { workspaceId: card.workspaceId, boardId: card.boardId, cardId: card.id },
+        s,
+        { boardId: card.boardId, cardId: card.id },
         added(next.labelIds, card.labelIds),
         added(next.assigneeIds, card.assigneeIds),
         added(card.labelIds, next.labelIds),
         added(card.assigneeIds, next.assigneeIds),
       );
-      const after = (await findCard(em, card.id))!;
-      await this.record(em, after, 'card.updated', changes);
+      const after = (await cardById(s, card.id))!;
+      s.record(CardEvents.updated, card.id, changes);
       return toCardResponse(after);
     });
   }
@@ -237,75 +215,61 @@ export class CardsService {
    * right before `beforeCardId`, or at the top/bottom (default bottom). Entering a column checks
    * its WIP limit under the column lock and stamps the time-in-column fields.
    */
-  async move(
-    principal: Principal,
-    cardId: string,
-    dto: MoveCardDto,
-    ifMatch?: number,
-  ): Promise<CardResponseDto> {
-    return this.tx.run(async (em) => {
-      const card = await this.writableCard(em, principal, cardId);
+  move(actor: Actor, cardId: string, dto: MoveCardDto, ifMatch?: number): Promise<CardResponseDto> {
+    return this.uow.write(actor, Cards.ref(cardId), 'member', async (s) => {
+      const card = onWritableBoard(s.row);
       if (card.archivedAt) throw BoardProblems.cardArchived();
       checkIfMatch(card.version, ifMatch);
-      const column = await this.lockTargetColumn(em, card.workspaceId, card.boardId, dto.columnId);
+      const column = await this.lockTargetColumn(s, card.boardId, dto.columnId);
       const entering = column.id !== card.columnId;
-      if (entering) await this.assertRoom(em, column);
-      const placed = await this.place(em, column, card, dto);
+      if (entering) await this.assertRoom(s, column);
+      const placed = await this.place(s, column, card, dto);
       if (placed === 'unchanged') {
         // Read again under the lock: the answer must not be a version a concurrent move replaced.
-        const current = (await findCard(em, card.id))!;
+        const current = (await cardById(s, card.id))!;
         if (current.version !== card.version) throw CommonProblems.concurrentModification();
         return toCardResponse(current);
       }
-      await this.applyRebalance(em, column, placed);
-      // updateVersioned + findCard in one statement (checkIfMatch ran above).
-      const after = await moveCardRow(em, card, {
-        columnId: column.id,
-        position: placed.key,
-        entering,
-        isDone: column.isDone,
-      });
-      if (!after) {
-        throw ifMatch !== undefined
-          ? CommonProblems.preconditionFailed('The resource was changed by another request.')
-          : CommonProblems.concurrentModification();
-      }
-      await this.record(
-        em,
-        after,
-        'card.moved',
-        diffChanges(card, after, ['columnId', 'position']),
+      await this.applyRebalance(s, column, placed);
+      const after = await moveCardRow(
+        s,
+        card,
+        {
+          columnId: column.id,
+          position: placed.key,
+          entering,
+          isDone: column.isDone,
+          txNow: column.txNow,
+        },
+        ifMatch,
       );
+      s.record(CardEvents.moved, card.id, diffChanges(card, after, ['columnId', 'position']));
       return toCardResponse(after);
     });
   }
 
   /** Archive (frees a WIP slot, hidden from the default list) or restore (needs a free slot). */
-  async setArchived(
-    principal: Principal,
+  setArchived(
+    actor: Actor,
     cardId: string,
     archived: boolean,
     ifMatch?: number,
   ): Promise<CardResponseDto> {
-    return this.tx.run(async (em) => {
-      const card = await this.writableCard(em, principal, cardId);
-      if ((card.archivedAt !== null) === archived) {
-        checkIfMatch(card.version, ifMatch);
-        return toCardResponse(card);
-      }
+    return this.uow.write(actor, Cards.ref(cardId), 'member', async (s) => {
+      const card = onWritableBoard(s.row);
       checkIfMatch(card.version, ifMatch);
+      if ((card.archivedAt !== null) === archived) return toCardResponse(card);
       if (!archived) {
-        const column = await lockColumn(em, card.columnId);
-        await this.assertRoom(em, column!);
+        const column = await lockColumn(s, card.columnId);
+        await this.assertRoom(s, column!);
       }
-      await updateVersioned(em, CardEntity, card.id, card.version, ifMatch, {
+      await updateVersioned(s.em, CardEntity, card.id, card.version, ifMatch, {
         archivedAt: archived ? () => 'now()' : null,
       });
-      const after = (await findCard(em, card.id))!;
-      await this.record(
-        em,
-        after,
-        archived ? 'card.archived' : 'card.restored',
+      const after = (await cardById(s, card.id))!;
+      s.record(
+        archived ? CardEvents.archived : CardEvents.restored,
+        card.id,
         diffChanges(card, after, ['archivedAt']),
       );
       return toCardResponse(after);
@@ -313,34 +277,20 @@ export class CardsService {
   }
 
   /** Hard delete (labels, assignees, comments and other modules' links go with it). */
-  async remove(principal: Principal, cardId: string, ifMatch?: number): Promise<void> {
-    await this.tx.run(async (em) => {
-      const card = await this.writableCard(em, principal, cardId);
-      await deleteVersioned(em, CardEntity, card.id, card.version, ifMatch);
-      await this.record(em, card, 'card.deleted', diffChanges(card, null, CARD_FIELDS));
+  async remove(actor: Actor, cardId: string, ifMatch?: number): Promise<void> {
+    await this.uow.write(actor, Cards.ref(cardId), 'member', async (s) => {
+      const card = onWritableBoard(s.row);
+      await deleteVersioned(s.em, CardEntity, card.id, card.version, ifMatch);
+      s.record(CardEvents.deleted, card.id, diffChanges(card, null, CARD_EVENT_FIELDS));
     });
   }
 
-  private async writableCard(
-    em: EntityManager,
-    principal: Principal,
-    cardId: string,
-  ): Promise<CardRow> {
-    const { card, boardArchivedAt } = await this.boards.card(em, principal, cardId, 'member');
-    assertBoardWritable(boardArchivedAt);
-    return card;
-  }
-
-  private async firstColumnId(
-    em: EntityManager,
-    workspaceId: string,
-    boardId: string,
-  ): Promise<string> {
-    const [row] = (await em.query(
+  private async firstColumnId(s: Scope, boardId: string): Promise<string> {
+    const [row] = await s.query<{ id: string }>(
       `SELECT id FROM board_columns WHERE workspace_id = $1 AND board_id = $2
         ORDER BY position, id LIMIT 1`,
-      [workspaceId, boardId],
-    )) as Array<{ id: string }>;
+      [s.workspaceId, boardId],
+    );
     if (!row) {
       throw CommonProblems.validationFailed('The board has no columns; create one first.', {
         errors: [{ field: 'columnId', message: 'the board has no columns' }],
@@ -351,13 +301,12 @@ export class CardsService {
 
   /** Locks the target column; it must be a column of the card's board (422 otherwise). */
   private async lockTargetColumn(
-    em: EntityManager,
-    workspaceId: string,
+    s: Scope,
     boardId: string,
     columnId: string,
   ): Promise<LockedColumn> {
-    const column = await lockColumn(em, columnId);
-    if (!column || column.workspaceId !== workspaceId || column.boardId !== boardId) {
+    const column = await lockColumn(s, columnId);
+    if (!column || column.boardId !== boardId) {
       throw BoardProblems.invalidPlacement('columnId is not a column of this board.', {
         errors: [{ field: 'columnId', message: 'is not a column of this board' }],
       });
@@ -367,9 +316,9 @@ export class CardsService {
   }
 
   /** 409 when a card entering the (locked) column would exceed its WIP limit. */
-  private async assertRoom(em: EntityManager, column: LockedColumn): Promise<void> {
+  private async assertRoom(s: Scope, column: LockedColumn): Promise<void> {
     if (column.wipLimit === null) return;
-    const present = await countActiveCards(em, column);
+    const present = await countActiveCards(s, column);
     if (present >= column.wipLimit) {
       throw BoardProblems.wipLimitReached(
         `The column holds ${present} of ${column.wipLimit} cards.`,
@@ -383,7 +332,7 @@ export class CardsService {
    * two neighbours. 'unchanged' when the card is already there.
    */
   private async place(
-    em: EntityManager,
+    s: Scope,
     column: LockedColumn,
     card: { id: string; columnId: string | null; position: string | null },
     request: PlacementRequest,
@@ -396,8 +345,7 @@ export class CardsService {
       });
     }
     const anchors = await keyedCards(
-      em,
-      column.workspaceId,
+      s,
       [request.afterCardId, request.beforeCardId].filter((x): x is string => Boolean(x)),
     );
     const anchor = (id: string | undefined, field: string): KeyedCard | null => {
@@ -426,15 +374,15 @@ export class CardsService {
         });
       }
       lower = after;
-      upper = await neighbour(em, column, 'next', after, card.id);
+      upper = await neighbour(s, column, 'next', after, card.id);
     } else if (before) {
       upper = before;
-      lower = await neighbour(em, column, 'previous', before, card.id);
+      lower = await neighbour(s, column, 'previous', before, card.id);
     } else if (request.placement === 'top') {
       lower = null;
-      upper = await neighbour(em, column, 'next', null, card.id);
+      upper = await neighbour(s, column, 'next', null, card.id);
     } else {
-      lower = await neighbour(em, column, 'previous', null, card.id);
+      lower = await neighbour(s, column, 'previous', null, card.id);
       upper = null;
     }
     if (card.columnId === column.id && card.position !== null) {
@@ -445,43 +393,34 @@ export class CardsService {
     }
     const key = keyBetween(lower?.position ?? null, upper?.position ?? null);
     if (key !== null) return { key, rebalancedKeys: null };
-    const keys = rebalanced(await orderedCardIds(em, column), card.id, lower?.id ?? null);
+    const keys = rebalanced(await orderedCardIds(s, column), card.id, lower?.id ?? null);
     return {
       key: keys.find((k) => k.id === card.id)!.key,
       rebalancedKeys: keys.filter((k) => k.id !== card.id),
     };
   }
 
-  private async applyRebalance(
-    em: EntityManager,
-    column: LockedColumn,
-    placed: Placed,
-  ): Promise<void> {
+  private async applyRebalance(s: Scope, column: LockedColumn, placed: Placed): Promise<void> {
     if (!placed.rebalancedKeys) return;
-    await writeCardKeys(em, column, placed.rebalancedKeys);
-    await this.audit.record(em, {
-      workspaceId: column.workspaceId,
-      action: 'column.rebalanced',
-      entityType: 'column',
-      entityId: column.id,
-      changes: { cardKeysRewritten: { from: null, to: placed.rebalancedKeys.length } },
+    await writeCardKeys(s, column, placed.rebalancedKeys);
+    s.record(ColumnEvents.rebalanced, column.id, {
+      cardKeysRewritten: { from: null, to: placed.rebalancedKeys.length },
     });
   }
 
   /** 422 for labels not of this board and assignees not members of the workspace. */
   private async validateSets(
-    em: EntityManager,
-    workspaceId: string,
+    s: Scope,
     boardId: string,
     labelIds: string[],
     assigneeIds: string[],
   ): Promise<void> {
     const errors: FieldError[] = [];
     if (labelIds.length > 0) {
-      const rows = (await em.query(
+      const rows = await s.query<{ id: string }>(
         'SELECT id FROM board_labels WHERE workspace_id = $1 AND board_id = $2 AND id = ANY($3::uuid[])',
-        [workspaceId, boardId, labelIds],
-      )) as Array<{ id: string }>;
+        [s.workspaceId, boardId, labelIds],
+      );
       const found = new Set(rows.map((r) => r.id));
       const missing = labelIds.filter((id) => !found.has(id));
       if (missing.length > 0) {
@@ -492,7 +431,8 @@ export class CardsService {
       }
     }
     if (assigneeIds.length > 0) {
-      const outsiders = await this.boards.nonMembers(workspaceId, assigneeIds);
+      const members = await this.directory.membersAmong(s.workspaceId, assigneeIds);
+      const outsiders = assigneeIds.filter((id) => !members.has(id));
       if (outsiders.length > 0) {
         errors.push({
           field: 'assigneeIds',
@@ -515,14 +455,15 @@ export class CardsService {
    * validation and this insert fails its foreign key: answered as the same 422.
    */
   private async writeSets(
-    em: EntityManager,
-    card: { workspaceId: string; boardId: string; cardId: string },
+    s: Scope,
+    card: { boardId: string; cardId: string },
     addLabels: string[],
     addAssignees: string[],
     removeLabels: string[],
     removeAssignees: string[],
   ): Promise<void> {
-    const { workspaceId, boardId, cardId } = card;
+    const { workspaceId, em } = s;
+    const { boardId, cardId } = card;
     if (removeLabels.length > 0) {
       await em.query(
         `DELETE FROM card_labels WHERE workspace_id = $1 AND board_id = $2 AND card_id = $3
@@ -564,28 +505,6 @@ export class CardsService {
       }
       throw err;
     }
-  }
-
-  private decodeCursor(cursor: string): CardCursor {
-    const values = this.cursors.decode(cursor, LIST_KEYS.length, listBinding(LIST_KEYS));
-    if (
-      !values.every((v) => typeof v === 'string') ||
-      !UUID.test(values[1] as string) ||
-      !UUID.test(values[3] as string)
-    ) {
-      throw CommonProblems.invalidCursor();
-    }
-    return values as CardCursor;
-  }
-
-  private record(em: EntityManager, card: CardRow, action: string, changes: Changes) {
-    return this.audit.record(em, {
-      workspaceId: card.workspaceId,
-      action,
-      entityType: 'card',
-      entityId: card.id,
-      changes,
-    });
   }
 }
 

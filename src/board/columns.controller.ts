@@ -1,27 +1,9 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  HttpStatus,
-  Patch,
-  Post,
-  Query,
-} from '@nestjs/common';
-import {
-  ApiCreatedResponse,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
-import { CurrentPrincipal } from '../common/auth.decorators.js';
+import { Body, Controller, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { IfMatch } from '../common/etag.js';
-import { ApiAuth, ApiIdempotencyKey, ApiIfMatch, ApiProblems } from '../common/openapi.js';
-import { ApiPage, PageQueryDto, type Page } from '../common/pagination.js';
+import { PageQueryDto, type Page } from '../common/pagination.js';
 import { UuidParam } from '../common/params.js';
-import type { Principal } from '../common/request-context.js';
+import { CurrentActor, Route, type Actor } from '../kernel/index.js';
 import { ColumnsService } from './columns.service.js';
 import {
   ColumnResponseDto,
@@ -32,95 +14,110 @@ import {
 } from './dto/column.dto.js';
 
 @ApiTags('board')
-@ApiAuth()
 @Controller('v1')
 export class ColumnsController {
   constructor(private readonly columns: ColumnsService) {}
 
-  @Post('boards/:boardId/columns')
-  @ApiOperation({ summary: 'Add a column (last, or after/before another)' })
-  @ApiIdempotencyKey()
-  @ApiCreatedResponse({ type: ColumnResponseDto })
-  @ApiProblems(400, 403, 404, 409, 422)
+  @Route({
+    method: 'POST',
+    path: 'boards/:boardId/columns',
+    summary: 'Add a column (last, or after/before another)',
+    role: 'member',
+    success: { type: ColumnResponseDto },
+    problems: [400, 403, 404, 409, 422],
+  })
   create(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('boardId') boardId: string,
     @Body() dto: CreateColumnDto,
   ): Promise<ColumnResponseDto> {
-    return this.columns.create(p, boardId, dto);
+    return this.columns.create(actor, boardId, dto);
   }
 
-  @Get('boards/:boardId/columns')
-  @ApiOperation({ summary: "A board's columns in order" })
-  @ApiPage(ColumnResponseDto)
-  @ApiProblems(400, 404, 422)
+  @Route({
+    method: 'GET',
+    path: 'boards/:boardId/columns',
+    summary: "A board's columns in order",
+    role: 'viewer',
+    success: { type: ColumnResponseDto },
+    page: true,
+    problems: [400, 404, 422],
+  })
   list(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('boardId') boardId: string,
     @Query() page: PageQueryDto,
   ): Promise<Page<ColumnResponseDto>> {
-    return this.columns.list(p, boardId, page);
+    return this.columns.list(actor, boardId, page);
   }
 
-  @Get('columns/:columnId')
-  @ApiOperation({ summary: 'Get a column' })
-  @ApiOkResponse({ type: ColumnResponseDto })
-  @ApiProblems(400, 404)
+  @Route({
+    method: 'GET',
+    path: 'columns/:columnId',
+    summary: 'Get a column',
+    role: 'viewer',
+    success: { type: ColumnResponseDto },
+    problems: [400, 404],
+  })
   get(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('columnId') columnId: string,
   ): Promise<ColumnResponseDto> {
-    return this.columns.get(p, columnId);
+    return this.columns.get(actor, columnId);
   }
 
-  @Patch('columns/:columnId')
-  @ApiOperation({
+  @Route({
+    method: 'PATCH',
+    path: 'columns/:columnId',
     summary: 'Rename, set or clear the WIP limit, mark or unmark as the done column',
+    role: 'member',
+    success: { type: ColumnResponseDto },
+    problems: [400, 403, 404, 409, 422],
+    ifMatch: true,
   })
-  @ApiIdempotencyKey()
-  @ApiIfMatch()
-  @ApiOkResponse({ type: ColumnResponseDto })
-  @ApiProblems(400, 403, 404, 409, 422)
   update(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('columnId') columnId: string,
     @Body() dto: UpdateColumnDto,
     @IfMatch() ifMatch?: number,
   ): Promise<ColumnResponseDto> {
-    return this.columns.update(p, columnId, dto, ifMatch);
+    return this.columns.update(actor, columnId, dto, ifMatch);
   }
 
-  @Post('columns/:columnId/move')
-  @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Reorder a column: after/before another column, or last' })
-  @ApiIdempotencyKey()
-  @ApiIfMatch()
-  @ApiOkResponse({ type: ColumnResponseDto })
-  @ApiProblems(400, 403, 404, 409, 422)
+  @Route({
+    method: 'POST',
+    path: 'columns/:columnId/move',
+    summary: 'Reorder a column: after/before another column, or last',
+    role: 'member',
+    success: { status: 200, type: ColumnResponseDto },
+    problems: [400, 403, 404, 409, 422],
+    ifMatch: true,
+  })
   move(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('columnId') columnId: string,
     @Body() dto: MoveColumnDto,
     @IfMatch() ifMatch?: number,
   ): Promise<ColumnResponseDto> {
-    return this.columns.move(p, columnId, dto, ifMatch);
+    return this.columns.move(actor, columnId, dto, ifMatch);
   }
 
-  @Delete('columns/:columnId')
-  @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({
+  @Route({
+    method: 'DELETE',
+    path: 'columns/:columnId',
     summary:
       'Delete a column: only when empty, or with ?moveCardsTo=<columnId> to move its cards first',
+    role: 'member',
+    success: { status: 204 },
+    problems: [400, 403, 404, 409, 422],
+    ifMatch: true,
   })
-  @ApiIfMatch()
-  @ApiNoContentResponse()
-  @ApiProblems(400, 403, 404, 409, 422)
-  async remove(
-    @CurrentPrincipal() p: Principal,
+  remove(
+    @CurrentActor() actor: Actor,
     @UuidParam('columnId') columnId: string,
     @Query() query: DeleteColumnQueryDto,
     @IfMatch() ifMatch?: number,
   ): Promise<void> {
-    await this.columns.remove(p, columnId, query, ifMatch);
+    return this.columns.remove(actor, columnId, query, ifMatch);
   }
 }

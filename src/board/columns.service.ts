@@ -1,18 +1,29 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
-import { AuditService } from '../audit/audit.service.js';
-import { diffChanges, type Changes } from '../audit/changes.js';
-import { CursorCodec, paginate, type KeysetKey, type Page } from '../common/pagination.js';
-import type { PageRequest } from '../common/pagination.js';
-import type { Principal } from '../common/request-context.js';
-import { TransactionHost } from '../database/transaction-host.js';
+import type { Page, PageRequest } from '../common/pagination.js';
+import { sentFields } from '../common/validators.js';
 import { newId } from '../database/uuid.js';
-import { checkIfMatch, updateVersioned } from '../database/versioned-update.js';
-import { assertBoardWritable, BoardAccess } from './board-access.service.js';
+import { checkIfMatch, deleteVersioned, updateVersioned } from '../database/versioned-update.js';
+import {
+  defineKeyset,
+  diffChanges,
+  WorkspaceUnitOfWork,
+  type Actor,
+  type Changes,
+  type WorkspaceScope,
+} from '../kernel/index.js';
 import { BoardProblems } from './board.errors.js';
+import { ColumnEvents } from './board.events.js';
 import { toColumnResponse } from './board.mappers.js';
 import {
-  boardArchivedAt,
+  assertBoardWritable,
+  Boards,
+  COLUMN_FIELDS,
+  Columns,
+  onWritableBoard,
+  selectList,
+  type ColumnRow,
+} from './board.tables.js';
+import {
   countActiveCards,
   countAllCards,
   lockBoard,
@@ -30,17 +41,20 @@ import type {
 } from './dto/column.dto.js';
 import { BoardColumnEntity } from './entities/board-column.entity.js';
 import { keyForPlacement, keysAfter, rebalanced, type Placement } from './ordering.js';
-import { sentFields } from '../common/validators.js';
-import { deleteVersioned } from '../database/versioned-update.js';
 
-export const COLUMN_FIELDS = ['name', 'position', 'wipLimit', 'isDone'];
+type Scope = WorkspaceScope<unknown>;
+
+export const COLUMN_EVENT_FIELDS = ['name', 'position', 'wipLimit', 'isDone'];
 /** Bounds the board's column walk in the card list (and a board's width on screen). */
 export const MAX_COLUMNS_PER_BOARD = 50;
 
-const COLUMN_KEYS: KeysetKey<BoardColumnEntity>[] = [
-  { column: 'col.position', direction: 'ASC', value: (c) => c.position },
-  { column: 'col.id', direction: 'ASC', value: (c) => c.id },
-];
+const COLUMN_SELECT = selectList('t', COLUMN_FIELDS);
+
+/** A board's columns in board order. */
+export const ColumnList = defineKeyset<ColumnRow>('columns.list', [
+  { column: 't.position', direction: 'ASC', type: 'text', value: (c) => c.position },
+  { column: 't.id', direction: 'ASC', type: 'uuid', value: (c) => c.id },
+]);
 
 /**
  * Columns. Structural changes of a board (create, reorder, done column, delete) lock the board
@@ -49,113 +63,100 @@ const COLUMN_KEYS: KeysetKey<BoardColumnEntity>[] = [
  */
 @Injectable()
 export class ColumnsService {
-  constructor(
-    private readonly tx: TransactionHost,
-    private readonly audit: AuditService,
-    private readonly boards: BoardAccess,
-    private readonly cursors: CursorCodec,
-  ) {}
+  constructor(private readonly uow: WorkspaceUnitOfWork) {}
 
-  async create(
-    principal: Principal,
-    boardId: string,
-    dto: CreateColumnDto,
-  ): Promise<ColumnResponseDto> {
-    return this.tx.run(async (em) => {
-      const { board } = await this.boards.writableBoard(em, principal, boardId);
-      await lockBoard(em, boardId);
-      const columns = await this.columnsOf(em, board.workspaceId, boardId);
+  create(actor: Actor, boardId: string, dto: CreateColumnDto): Promise<ColumnResponseDto> {
+    return this.uow.write(actor, Boards.ref(boardId), 'member', async (s) => {
+      assertBoardWritable(s.row.archivedAt);
+      await lockBoard(s, boardId);
+      const columns = await this.columnsOf(s, boardId);
       if (columns.length >= MAX_COLUMNS_PER_BOARD) {
         throw BoardProblems.columnLimitReached(
           `The board already has ${columns.length} columns (at most ${MAX_COLUMNS_PER_BOARD}).`,
         );
       }
       const id = newId();
-      const position = await this.keyFor(em, columns, id, placementOf(dto, columns));
-      if (dto.isDone) await this.unsetDone(em, board.workspaceId, boardId, id);
-      await em.insert(BoardColumnEntity, {
+      const position = await this.keyFor(s, columns, id, placementOf(dto, columns));
+      if (dto.isDone) await this.unsetDone(s, boardId, id);
+      await s.em.insert(BoardColumnEntity, {
         id,
-        workspaceId: board.workspaceId,
+        workspaceId: s.workspaceId,
         boardId,
         name: dto.name,
         position,
         wipLimit: dto.wipLimit ?? null,
         isDone: dto.isDone ?? false,
       });
-      const column = await em.findOneByOrFail(BoardColumnEntity, { id });
-      await this.record(em, column, 'column.created', diffChanges(null, column, COLUMN_FIELDS));
+      const column = await this.byId(s, id);
+      s.record(ColumnEvents.created, id, diffChanges(null, column, COLUMN_EVENT_FIELDS));
       return toColumnResponse(column);
     });
   }
 
-  async list(
-    principal: Principal,
-    boardId: string,
-    page: PageRequest,
-  ): Promise<Page<ColumnResponseDto>> {
-    const { board } = await this.boards.board(this.tx.manager, principal, boardId, 'viewer');
-    const qb = this.tx.manager
-      .createQueryBuilder(BoardColumnEntity, 'col')
-      .where('col.workspace_id = :workspaceId AND col.board_id = :boardId', {
-        workspaceId: board.workspaceId,
-        boardId,
-      });
-    return paginate(qb, page, COLUMN_KEYS, this.cursors, toColumnResponse);
+  list(actor: Actor, boardId: string, page: PageRequest): Promise<Page<ColumnResponseDto>> {
+    return this.uow.read(actor, Boards.ref(boardId), 'viewer', async (s) => {
+      const limit = ColumnList.limit(page.limit);
+      const params: unknown[] = [s.workspaceId, boardId];
+      const after = ColumnList.after(page.cursor, params);
+      const rows = await s.query<ColumnRow>(
+        `SELECT ${COLUMN_SELECT} FROM board_columns t
+          WHERE t.workspace_id = $1 AND t.board_id = $2 AND ${after}
+          ORDER BY ${ColumnList.orderBy} LIMIT ${limit + 1}`,
+        params,
+      );
+      return ColumnList.page(rows, limit, toColumnResponse);
+    });
   }
 
-  async get(principal: Principal, columnId: string): Promise<ColumnResponseDto> {
-    return toColumnResponse(
-      await this.boards.column(this.tx.manager, principal, columnId, 'viewer'),
+  get(actor: Actor, columnId: string): Promise<ColumnResponseDto> {
+    return this.uow.read(actor, Columns.ref(columnId), 'viewer', async (s) =>
+      toColumnResponse(s.row),
     );
   }
 
-  async update(
-    principal: Principal,
+  update(
+    actor: Actor,
     columnId: string,
     dto: UpdateColumnDto,
     ifMatch?: number,
   ): Promise<ColumnResponseDto> {
-    return this.tx.run(async (em) => {
-      const column = await this.writableColumn(em, principal, columnId);
+    return this.uow.write(actor, Columns.ref(columnId), 'member', async (s) => {
+      const column = onWritableBoard(s.row);
       const sent = sentFields(dto);
       const changes = diffChanges(column, { ...column, ...sent }, ['name', 'wipLimit', 'isDone']);
       if (Object.keys(changes).length === 0) {
         checkIfMatch(column.version, ifMatch);
         return toColumnResponse(column);
       }
-      await lockBoard(em, column.boardId);
-      if (dto.isDone === true) {
-        await this.unsetDone(em, column.workspaceId, column.boardId, column.id);
-      }
-      await updateVersioned(em, BoardColumnEntity, column.id, column.version, ifMatch, sent);
-      if (dto.isDone === true && !column.isDone) await this.stampDoneTimes(em, column);
-      const after = await em.findOneByOrFail(BoardColumnEntity, { id: columnId });
-      await this.record(em, after, 'column.updated', changes);
+      await lockBoard(s, column.boardId);
+      if (dto.isDone === true) await this.unsetDone(s, column.boardId, column.id);
+      await updateVersioned(s.em, BoardColumnEntity, column.id, column.version, ifMatch, sent);
+      if (dto.isDone === true && !column.isDone) await this.stampDoneTimes(s, column);
+      const after = await this.byId(s, columnId);
+      s.record(ColumnEvents.updated, columnId, changes);
       return toColumnResponse(after);
     });
   }
 
-  async move(
-    principal: Principal,
+  move(
+    actor: Actor,
     columnId: string,
     dto: MoveColumnDto,
     ifMatch?: number,
   ): Promise<ColumnResponseDto> {
-    return this.tx.run(async (em) => {
-      const column = await this.writableColumn(em, principal, columnId);
+    return this.uow.write(actor, Columns.ref(columnId), 'member', async (s) => {
+      const column = onWritableBoard(s.row);
       checkIfMatch(column.version, ifMatch);
-      await lockBoard(em, column.boardId);
-      const others = (await this.columnsOf(em, column.workspaceId, column.boardId)).filter(
-        (c) => c.id !== column.id,
-      );
+      await lockBoard(s, column.boardId);
+      const others = (await this.columnsOf(s, column.boardId)).filter((c) => c.id !== column.id);
       const placement = placementOf(dto, others);
       if (isAlreadyPlaced(others, column, placement)) return toColumnResponse(column);
-      const position = await this.keyFor(em, others, column.id, placement);
-      await updateVersioned(em, BoardColumnEntity, column.id, column.version, ifMatch, {
+      const position = await this.keyFor(s, others, column.id, placement);
+      await updateVersioned(s.em, BoardColumnEntity, column.id, column.version, ifMatch, {
         position,
       });
-      const after = await em.findOneByOrFail(BoardColumnEntity, { id: columnId });
-      await this.record(em, after, 'column.moved', diffChanges(column, after, ['position']));
+      const after = await this.byId(s, columnId);
+      s.record(ColumnEvents.moved, columnId, diffChanges(column, after, ['position']));
       return toColumnResponse(after);
     });
   }
@@ -165,73 +166,63 @@ export class ColumnsService {
    * in their order) to the bottom of that column of the same board, within its WIP limit.
    */
   async remove(
-    principal: Principal,
+    actor: Actor,
     columnId: string,
     query: DeleteColumnQueryDto,
     ifMatch?: number,
   ): Promise<void> {
-    await this.tx.run(async (em) => {
-      const column = await this.writableColumn(em, principal, columnId);
+    await this.uow.write(actor, Columns.ref(columnId), 'member', async (s) => {
+      const column = onWritableBoard(s.row);
       checkIfMatch(column.version, ifMatch);
-      await lockBoard(em, column.boardId);
-      const source = await lockColumn(em, column.id);
+      await lockBoard(s, column.boardId);
+      const source = await lockColumn(s, column.id);
       if (!source) throw BoardProblems.invalidPlacement('The column was deleted meanwhile.');
-      const counts = await countAllCards(em, source);
-      const changes: Changes = diffChanges(column, null, COLUMN_FIELDS);
+      const counts = await countAllCards(s, source);
+      const changes: Changes = diffChanges(column, null, COLUMN_EVENT_FIELDS);
       if (counts.all > 0) {
         if (!query.moveCardsTo) {
           throw BoardProblems.columnNotEmpty(
             `The column holds ${counts.all} card(s); pass moveCardsTo to move them first.`,
           );
         }
-        const target = await this.lockTarget(em, source, query.moveCardsTo);
+        const target = await this.lockTarget(s, source, query.moveCardsTo);
         if (target.wipLimit !== null && counts.active > 0) {
-          const present = await countActiveCards(em, target);
+          const present = await countActiveCards(s, target);
           if (present + counts.active > target.wipLimit) {
             throw BoardProblems.wipLimitReached(
               `The target column holds ${present} of ${target.wipLimit} cards; ${counts.active} more do not fit.`,
             );
           }
         }
-        await this.moveAllCards(em, source, target);
+        await this.moveAllCards(s, source, target);
         changes.cardsMovedTo = { from: null, to: target.id };
         changes.cardsMoved = { from: null, to: counts.all };
       }
-      await deleteVersioned(em, BoardColumnEntity, column.id, column.version, ifMatch);
-      await this.record(em, column, 'column.deleted', changes);
+      await deleteVersioned(s.em, BoardColumnEntity, column.id, column.version, ifMatch);
+      s.record(ColumnEvents.deleted, columnId, changes);
     });
   }
 
-  private async writableColumn(
-    em: EntityManager,
-    principal: Principal,
-    columnId: string,
-  ): Promise<BoardColumnEntity> {
-    const column = await this.boards.column(em, principal, columnId, 'member');
-    assertBoardWritable(await boardArchivedAt(em, column.workspaceId, column.boardId));
-    return column;
+  private async byId(s: Scope, id: string): Promise<ColumnRow> {
+    const [row] = await s.query<ColumnRow>(
+      `SELECT ${COLUMN_SELECT} FROM board_columns t WHERE t.workspace_id = $1 AND t.id = $2`,
+      [s.workspaceId, id],
+    );
+    return row;
   }
 
-  private columnsOf(
-    em: EntityManager,
-    workspaceId: string,
-    boardId: string,
-  ): Promise<BoardColumnEntity[]> {
-    return em
-      .createQueryBuilder(BoardColumnEntity, 'col')
-      .where('col.workspace_id = :workspaceId AND col.board_id = :boardId', {
-        workspaceId,
-        boardId,
-      })
-      .orderBy('col.position', 'ASC')
-      .addOrderBy('col.id', 'ASC')
-      .getMany();
+  private columnsOf(s: Scope, boardId: string): Promise<ColumnRow[]> {
+    return s.query<ColumnRow>(
+      `SELECT ${COLUMN_SELECT} FROM board_columns t
+        WHERE t.workspace_id = $1 AND t.board_id = $2 ORDER BY t.position, t.id`,
+      [s.workspaceId, boardId],
+    );
   }
 
   /** The key for `id` at `placement` among `others`; rebalances the board's columns if needed. */
   private async keyFor(
-    em: EntityManager,
-    others: BoardColumnEntity[],
+    s: Scope,
+    others: ColumnRow[],
     id: string,
     placement: Placement,
   ): Promise<string> {
@@ -252,49 +243,52 @@ export class ColumnsService {
       lowerId,
     );
     for (const { id: columnId, key: position } of keys) {
-      if (columnId !== id) await em.update(BoardColumnEntity, { id: columnId }, { position });
+      if (columnId !== id) {
+        await s.em.update(
+          BoardColumnEntity,
+          { workspaceId: s.workspaceId, id: columnId },
+          { position },
+        );
+      }
     }
     return keys.find((k) => k.id === id)!.key;
   }
 
   /** Clears the done flag of the board's other column, if any (one done column per board). */
-  private async unsetDone(
-    em: EntityManager,
-    workspaceId: string,
-    boardId: string,
-    exceptId: string,
-  ): Promise<void> {
-    const previous = await em.findOneBy(BoardColumnEntity, { workspaceId, boardId, isDone: true });
+  private async unsetDone(s: Scope, boardId: string, exceptId: string): Promise<void> {
+    const [previous] = await s.query<ColumnRow>(
+      `SELECT ${COLUMN_SELECT} FROM board_columns t
+        WHERE t.workspace_id = $1 AND t.board_id = $2 AND t.is_done`,
+      [s.workspaceId, boardId],
+    );
     if (!previous || previous.id === exceptId) return;
-    await updateVersioned(em, BoardColumnEntity, previous.id, previous.version, undefined, {
+    await updateVersioned(s.em, BoardColumnEntity, previous.id, previous.version, undefined, {
       isDone: false,
     });
-    await this.record(em, previous, 'column.updated', {
-      isDone: { from: true, to: false },
-    });
+    s.record(ColumnEvents.updated, previous.id, { isDone: { from: true, to: false } });
   }
 
   /**
    * A column that becomes the done column: its cards entered "done" when they entered it.
    * (Derived timestamps: card versions are not bumped.)
    */
-  private async stampDoneTimes(em: EntityManager, column: BoardColumnEntity): Promise<void> {
-    await em.query(
+  private async stampDoneTimes(s: Scope, column: ColumnRow): Promise<void> {
+    await s.query(
       `UPDATE cards SET done_first_at = COALESCE(done_first_at, column_entered_at),
                         done_last_at = column_entered_at
         WHERE workspace_id = $1 AND board_id = $2 AND column_id = $3
           AND done_last_at IS DISTINCT FROM column_entered_at`,
-      [column.workspaceId, column.boardId, column.id],
+      [s.workspaceId, column.boardId, column.id],
     );
   }
 
   private async lockTarget(
-    em: EntityManager,
+    s: Scope,
     source: LockedColumn,
     targetId: string,
   ): Promise<LockedColumn> {
-    const target = targetId === source.id ? undefined : await lockColumn(em, targetId);
-    if (!target || target.workspaceId !== source.workspaceId || target.boardId !== source.boardId) {
+    const target = targetId === source.id ? undefined : await lockColumn(s, targetId);
+    if (!target || target.boardId !== source.boardId) {
       throw BoardProblems.invalidPlacement('moveCardsTo must be another column of this board.', {
         errors: [{ field: 'moveCardsTo', message: 'is not another column of this board' }],
       });
@@ -303,40 +297,26 @@ export class ColumnsService {
   }
 
   /** All cards of `source`, in order, to the bottom of `target`: one statement. */
-  private async moveAllCards(
-    em: EntityManager,
-    source: LockedColumn,
-    target: LockedColumn,
-  ): Promise<void> {
-    const ids = await orderedCardIds(em, source);
-    const last = await neighbour(em, target, 'previous', null, null);
+  private async moveAllCards(s: Scope, source: LockedColumn, target: LockedColumn): Promise<void> {
+    const ids = await orderedCardIds(s, source);
+    const last = await neighbour(s, target, 'previous', null, null);
     const keys = keysAfter(last?.position ?? null, ids.length);
-    await em.query(
+    await s.query(
       `UPDATE cards c
           SET column_id = $4, position = v.position, column_entered_at = now(),
               done_first_at = CASE WHEN $7 THEN COALESCE(c.done_first_at, now()) ELSE c.done_first_at END,
               done_last_at = CASE WHEN $7 THEN now() ELSE c.done_last_at END
          FROM unnest($5::uuid[], $6::text[]) AS v(id, position)
         WHERE c.workspace_id = $1 AND c.board_id = $2 AND c.column_id = $3 AND c.id = v.id`,
-      [source.workspaceId, source.boardId, source.id, target.id, ids, keys, target.isDone],
+      [s.workspaceId, source.boardId, source.id, target.id, ids, keys, target.isDone],
     );
-  }
-
-  private record(em: EntityManager, column: BoardColumnEntity, action: string, changes: Changes) {
-    return this.audit.record(em, {
-      workspaceId: column.workspaceId,
-      action,
-      entityType: 'column',
-      entityId: column.id,
-      changes,
-    });
   }
 }
 
 /** The placement a request asks for among `columns` (422 for a neighbour that is not there). */
 function placementOf(
   dto: { afterColumnId?: string; beforeColumnId?: string },
-  columns: BoardColumnEntity[],
+  columns: ColumnRow[],
 ): Placement {
   const index = (id: string, field: string): number => {
     const i = columns.findIndex((c) => c.id === id);
@@ -364,11 +344,7 @@ function placementOf(
 }
 
 /** True when `column` already sits where `placement` among `others` would put it. */
-function isAlreadyPlaced(
-  others: BoardColumnEntity[],
-  column: BoardColumnEntity,
-  placement: Placement,
-): boolean {
+function isAlreadyPlaced(others: ColumnRow[], column: ColumnRow, placement: Placement): boolean {
   const below = others.filter((c) => before(c, column));
   const i = below.length; // the index `column` has among `others`
   switch (placement.kind) {

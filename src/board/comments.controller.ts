@@ -1,98 +1,97 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  HttpStatus,
-  Patch,
-  Post,
-  Query,
-} from '@nestjs/common';
-import {
-  ApiCreatedResponse,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
-import { CurrentPrincipal } from '../common/auth.decorators.js';
+import { Body, Controller, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { IfMatch } from '../common/etag.js';
-import { ApiAuth, ApiIdempotencyKey, ApiIfMatch, ApiProblems } from '../common/openapi.js';
-import { ApiPage, PageQueryDto, type Page } from '../common/pagination.js';
+import { PageQueryDto, type Page } from '../common/pagination.js';
 import { UuidParam } from '../common/params.js';
-import type { Principal } from '../common/request-context.js';
+import { CurrentActor, Route, type Actor } from '../kernel/index.js';
 import { CommentsService } from './comments.service.js';
 import { CommentResponseDto, CreateCommentDto, UpdateCommentDto } from './dto/comment.dto.js';
 
 @ApiTags('board')
-@ApiAuth()
 @Controller('v1')
 export class CommentsController {
   constructor(private readonly comments: CommentsService) {}
 
-  @Post('cards/:cardId/comments')
-  @ApiOperation({ summary: 'Comment on a card (members)' })
-  @ApiIdempotencyKey()
-  @ApiCreatedResponse({ type: CommentResponseDto })
-  @ApiProblems(400, 403, 404, 409, 422)
+  @Route({
+    method: 'POST',
+    path: 'cards/:cardId/comments',
+    summary: 'Comment on a card',
+    role: 'member',
+    success: { type: CommentResponseDto },
+    problems: [400, 403, 404, 409, 422],
+  })
   create(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('cardId') cardId: string,
     @Body() dto: CreateCommentDto,
   ): Promise<CommentResponseDto> {
-    return this.comments.create(p, cardId, dto);
+    return this.comments.create(actor, cardId, dto);
   }
 
-  @Get('cards/:cardId/comments')
-  @ApiOperation({ summary: "A card's comments, oldest first" })
-  @ApiPage(CommentResponseDto)
-  @ApiProblems(400, 404, 422)
+  @Route({
+    method: 'GET',
+    path: 'cards/:cardId/comments',
+    summary: "A card's comments, oldest first",
+    role: 'viewer',
+    success: { type: CommentResponseDto },
+    page: true,
+    problems: [400, 404, 422],
+  })
   list(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('cardId') cardId: string,
     @Query() page: PageQueryDto,
   ): Promise<Page<CommentResponseDto>> {
-    return this.comments.list(p, cardId, page);
+    return this.comments.list(actor, cardId, page);
   }
 
-  @Get('comments/:commentId')
-  @ApiOperation({ summary: 'Get a comment' })
-  @ApiOkResponse({ type: CommentResponseDto })
-  @ApiProblems(400, 404)
+  @Route({
+    method: 'GET',
+    path: 'comments/:commentId',
+    summary: 'Get a comment',
+    role: 'viewer',
+    success: { type: CommentResponseDto },
+    problems: [400, 404],
+  })
   get(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('commentId') commentId: string,
   ): Promise<CommentResponseDto> {
-    return this.comments.get(p, commentId);
+    return this.comments.get(actor, commentId);
   }
 
-  @Patch('comments/:commentId')
-  @ApiOperation({ summary: 'Edit a comment (its author only)' })
-  @ApiIdempotencyKey()
-  @ApiIfMatch()
-  @ApiOkResponse({ type: CommentResponseDto })
-  @ApiProblems(400, 403, 404, 409, 422)
+  @Route({
+    method: 'PATCH',
+    path: 'comments/:commentId',
+    summary: 'Edit a comment (its author only)',
+    role: 'member',
+    success: { type: CommentResponseDto },
+    problems: [400, 403, 404, 409, 422],
+    ifMatch: true,
+  })
   update(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('commentId') commentId: string,
     @Body() dto: UpdateCommentDto,
     @IfMatch() ifMatch?: number,
   ): Promise<CommentResponseDto> {
-    return this.comments.update(p, commentId, dto, ifMatch);
+    return this.comments.update(actor, commentId, dto, ifMatch);
   }
 
-  @Delete('comments/:commentId')
-  @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ summary: 'Delete a comment (its author, or an admin)' })
-  @ApiIfMatch()
-  @ApiNoContentResponse()
-  @ApiProblems(400, 403, 404, 409)
-  async remove(
-    @CurrentPrincipal() p: Principal,
+  @Route({
+    method: 'DELETE',
+    path: 'comments/:commentId',
+    summary: 'Delete a comment (its author, or an admin)',
+    role: 'member',
+    success: { status: 204 },
+    problems: [400, 403, 404, 409],
+    ifMatch: true,
+  })
+  remove(
+    @CurrentActor() actor: Actor,
     @UuidParam('commentId') commentId: string,
     @IfMatch() ifMatch?: number,
   ): Promise<void> {
-    await this.comments.remove(p, commentId, ifMatch);
+    return this.comments.remove(actor, commentId, ifMatch);
   }
 }

@@ -1,62 +1,57 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
-import { AuditService } from '../audit/audit.service.js';
-import { diffChanges, type Changes } from '../audit/changes.js';
 import { principalUserId } from '../common/auth.decorators.js';
-import {
-  CursorCodec,
-  paginate,
-  type KeysetKey,
-  type Page,
-  type PageRequest,
-} from '../common/pagination.js';
+import type { Page, PageRequest } from '../common/pagination.js';
 import { CommonProblems } from '../common/problem.js';
-import type { Principal } from '../common/request-context.js';
-import { TransactionHost } from '../database/transaction-host.js';
 import { newId } from '../database/uuid.js';
-import { checkIfMatch, updateVersioned } from '../database/versioned-update.js';
-import { roleRank } from '../identity/membership.entity.js';
-import { assertBoardWritable, BoardAccess, NOT_FOUND } from './board-access.service.js';
+import { checkIfMatch, deleteVersioned, updateVersioned } from '../database/versioned-update.js';
+import {
+  defineKeyset,
+  diffChanges,
+  hasRole,
+  WorkspaceUnitOfWork,
+  type Actor,
+  type WorkspaceScope,
+} from '../kernel/index.js';
+import { CommentEvents } from './board.events.js';
 import { toCommentResponse } from './board.mappers.js';
-import { boardArchivedAt } from './cards.queries.js';
+import {
+  Cards,
+  COMMENT_FIELDS,
+  Comments,
+  onWritableBoard,
+  selectList,
+  type CommentRow,
+} from './board.tables.js';
 import type { CommentResponseDto, CreateCommentDto, UpdateCommentDto } from './dto/comment.dto.js';
 import { CommentEntity } from './entities/comment.entity.js';
-import { deleteVersioned } from '../database/versioned-update.js';
 
-const COMMENT_KEYS: KeysetKey<CommentEntity>[] = [
-  { column: 'cm.id', direction: 'ASC', value: (c) => c.id },
-];
+const COMMENT_SELECT = selectList('t', COMMENT_FIELDS);
+
+/** A card's comments, oldest first (UUIDv7 ids). */
+export const CommentList = defineKeyset<CommentRow>('comments.list', [
+  { column: 't.id', direction: 'ASC', type: 'uuid', value: (c) => c.id },
+]);
 
 /** Comments on cards: oldest first; edited by their author, deleted by the author or an admin. */
 @Injectable()
 export class CommentsService {
-  constructor(
-    private readonly tx: TransactionHost,
-    private readonly audit: AuditService,
-    private readonly boards: BoardAccess,
-    private readonly cursors: CursorCodec,
-  ) {}
+  constructor(private readonly uow: WorkspaceUnitOfWork) {}
 
-  async create(
-    principal: Principal,
-    cardId: string,
-    dto: CreateCommentDto,
-  ): Promise<CommentResponseDto> {
-    const authorId = principalUserId(principal);
-    return this.tx.run(async (em) => {
-      const { card } = await this.boards.card(em, principal, cardId, 'member');
-      assertBoardWritable(await boardArchivedAt(em, card.workspaceId, card.boardId));
+  create(actor: Actor, cardId: string, dto: CreateCommentDto): Promise<CommentResponseDto> {
+    const authorId = principalUserId(actor);
+    return this.uow.write(actor, Cards.ref(cardId), 'member', async (s) => {
+      const card = onWritableBoard(s.row);
       const id = newId();
-      await em.insert(CommentEntity, {
+      await s.em.insert(CommentEntity, {
         id,
-        workspaceId: card.workspaceId,
+        workspaceId: s.workspaceId,
         boardId: card.boardId,
         cardId: card.id,
         authorId,
         body: dto.body,
       });
-      const comment = await em.findOneByOrFail(CommentEntity, { id });
-      await this.record(em, comment, 'comment.created', {
+      const comment = await this.byId(s, id);
+      s.record(CommentEvents.created, id, {
         cardId: { from: null, to: card.id },
         ...diffChanges(null, comment, ['body']),
       });
@@ -64,37 +59,37 @@ export class CommentsService {
     });
   }
 
-  async list(
-    principal: Principal,
-    cardId: string,
-    page: PageRequest,
-  ): Promise<Page<CommentResponseDto>> {
-    const { card } = await this.boards.card(this.tx.manager, principal, cardId, 'viewer');
-    const qb = this.tx.manager
-      .createQueryBuilder(CommentEntity, 'cm')
-      .where('cm.workspace_id = :workspaceId AND cm.board_id = :boardId AND cm.card_id = :cardId', {
-        workspaceId: card.workspaceId,
-        boardId: card.boardId,
-        cardId: card.id,
-      });
-    return paginate(qb, page, COMMENT_KEYS, this.cursors, toCommentResponse);
+  list(actor: Actor, cardId: string, page: PageRequest): Promise<Page<CommentResponseDto>> {
+    return this.uow.read(actor, Cards.ref(cardId), 'viewer', async (s) => {
+      const limit = CommentList.limit(page.limit);
+      const params: unknown[] = [s.workspaceId, s.row.boardId, cardId];
+      const after = CommentList.after(page.cursor, params);
+      const rows = await s.query<CommentRow>(
+        `SELECT ${COMMENT_SELECT} FROM card_comments t
+          WHERE t.workspace_id = $1 AND t.board_id = $2 AND t.card_id = $3 AND ${after}
+          ORDER BY ${CommentList.orderBy} LIMIT ${limit + 1}`,
+        params,
+      );
+      return CommentList.page(rows, limit, toCommentResponse);
+    });
   }
 
-  async get(principal: Principal, commentId: string): Promise<CommentResponseDto> {
-    const { comment } = await this.boards.comment(this.tx.manager, principal, commentId, 'viewer');
-    return toCommentResponse(comment);
+  get(actor: Actor, commentId: string): Promise<CommentResponseDto> {
+    return this.uow.read(actor, Comments.ref(commentId), 'viewer', async (s) =>
+      toCommentResponse(s.row),
+    );
   }
 
   /** Only the author edits a comment. */
-  async update(
-    principal: Principal,
+  update(
+    actor: Actor,
     commentId: string,
     dto: UpdateCommentDto,
     ifMatch?: number,
   ): Promise<CommentResponseDto> {
-    return this.tx.run(async (em) => {
-      const { comment } = await this.writableComment(em, principal, commentId);
-      if (comment.authorId !== principalUserId(principal)) {
+    return this.uow.write(actor, Comments.ref(commentId), 'member', async (s) => {
+      const comment = onWritableBoard(s.row);
+      if (comment.authorId !== s.userId) {
         throw CommonProblems.forbidden('Only the author can edit a comment.');
       }
       const changes = diffChanges(comment, { ...comment, ...dto }, ['body']);
@@ -102,49 +97,48 @@ export class CommentsService {
         checkIfMatch(comment.version, ifMatch);
         return toCommentResponse(comment);
       }
-      await updateVersioned(em, CommentEntity, comment.id, comment.version, ifMatch, {
+      await updateVersioned(s.em, CommentEntity, comment.id, comment.version, ifMatch, {
         body: dto.body,
       });
-      const after = await em.findOneByOrFail(CommentEntity, { id: commentId });
-      await this.record(em, after, 'comment.updated', changes);
+      const after = await this.byId(s, commentId);
+      s.record(CommentEvents.updated, commentId, changes);
       return toCommentResponse(after);
     });
   }
 
   /** The author, or an admin of the workspace, deletes a comment. */
-  async remove(principal: Principal, commentId: string, ifMatch?: number): Promise<void> {
-    await this.tx.run(async (em) => {
-      const { comment, grant } = await this.writableComment(em, principal, commentId);
-      if (comment.authorId !== grant.userId) {
-        if (roleRank(grant.role) < roleRank('admin')) {
-          throw CommonProblems.forbidden('Only the author or an admin can delete a comment.');
-        }
-        // Also checks that an API token carries the admin scope.
-        await this.boards.require(principal, comment.workspaceId, 'admin', NOT_FOUND.comment);
-      }
-      await deleteVersioned(em, CommentEntity, comment.id, comment.version, ifMatch);
-      await this.record(em, comment, 'comment.deleted', {
+  async remove(actor: Actor, commentId: string, ifMatch?: number): Promise<void> {
+    await this.uow.write(actor, Comments.ref(commentId), 'member', async (s) => {
+      const comment = onWritableBoard(s.row);
+      if (comment.authorId !== s.userId) assertAdmin(s);
+      await deleteVersioned(s.em, CommentEntity, comment.id, comment.version, ifMatch);
+      s.record(CommentEvents.deleted, commentId, {
         cardId: { from: comment.cardId, to: null },
         ...diffChanges(comment, null, ['body']),
       });
     });
   }
 
-  private async writableComment(em: EntityManager, principal: Principal, commentId: string) {
-    const found = await this.boards.comment(em, principal, commentId, 'member');
-    assertBoardWritable(
-      await boardArchivedAt(em, found.comment.workspaceId, found.comment.boardId),
+  private async byId(s: WorkspaceScope<unknown>, id: string): Promise<CommentRow> {
+    const [row] = await s.query<CommentRow>(
+      `SELECT ${COMMENT_SELECT} FROM card_comments t WHERE t.workspace_id = $1 AND t.id = $2`,
+      [s.workspaceId, id],
     );
-    return found;
+    return row;
   }
+}
 
-  private record(em: EntityManager, comment: CommentEntity, action: string, changes: Changes) {
-    return this.audit.record(em, {
-      workspaceId: comment.workspaceId,
-      action,
-      entityType: 'comment',
-      entityId: comment.id,
-      changes,
-    });
+/**
+ * Someone else's comment needs an admin, and an API token acting as one needs the admin scope
+ * (as the unit of work checks for admin-level work).
+ */
+function assertAdmin(s: WorkspaceScope<unknown>): void {
+  if (!hasRole(s.role, 'admin')) {
+    throw CommonProblems.forbidden('Only the author or an admin can delete a comment.');
+  }
+  if (s.actor.type === 'token' && !s.actor.scopes.includes('admin')) {
+    throw CommonProblems.insufficientScope(
+      'This operation needs an API token with the admin scope.',
+    );
   }
 }

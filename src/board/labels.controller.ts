@@ -1,98 +1,97 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  HttpStatus,
-  Patch,
-  Post,
-  Query,
-} from '@nestjs/common';
-import {
-  ApiCreatedResponse,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
-import { CurrentPrincipal } from '../common/auth.decorators.js';
+import { Body, Controller, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { IfMatch } from '../common/etag.js';
-import { ApiAuth, ApiIdempotencyKey, ApiIfMatch, ApiProblems } from '../common/openapi.js';
-import { ApiPage, PageQueryDto, type Page } from '../common/pagination.js';
+import { PageQueryDto, type Page } from '../common/pagination.js';
 import { UuidParam } from '../common/params.js';
-import type { Principal } from '../common/request-context.js';
+import { CurrentActor, Route, type Actor } from '../kernel/index.js';
 import { CreateLabelDto, LabelResponseDto, UpdateLabelDto } from './dto/label.dto.js';
 import { LabelsService } from './labels.service.js';
 
 @ApiTags('board')
-@ApiAuth()
 @Controller('v1')
 export class LabelsController {
   constructor(private readonly labels: LabelsService) {}
 
-  @Post('boards/:boardId/labels')
-  @ApiOperation({ summary: 'Create a label of the board (unique name per board)' })
-  @ApiIdempotencyKey()
-  @ApiCreatedResponse({ type: LabelResponseDto })
-  @ApiProblems(400, 403, 404, 409, 422)
+  @Route({
+    method: 'POST',
+    path: 'boards/:boardId/labels',
+    summary: 'Create a label of the board (unique name per board)',
+    role: 'member',
+    success: { type: LabelResponseDto },
+    problems: [400, 403, 404, 409, 422],
+  })
   create(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('boardId') boardId: string,
     @Body() dto: CreateLabelDto,
   ): Promise<LabelResponseDto> {
-    return this.labels.create(p, boardId, dto);
+    return this.labels.create(actor, boardId, dto);
   }
 
-  @Get('boards/:boardId/labels')
-  @ApiOperation({ summary: "A board's labels by name" })
-  @ApiPage(LabelResponseDto)
-  @ApiProblems(400, 404, 422)
+  @Route({
+    method: 'GET',
+    path: 'boards/:boardId/labels',
+    summary: "A board's labels by name",
+    role: 'viewer',
+    success: { type: LabelResponseDto },
+    page: true,
+    problems: [400, 404, 422],
+  })
   list(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('boardId') boardId: string,
     @Query() page: PageQueryDto,
   ): Promise<Page<LabelResponseDto>> {
-    return this.labels.list(p, boardId, page);
+    return this.labels.list(actor, boardId, page);
   }
 
-  @Get('labels/:labelId')
-  @ApiOperation({ summary: 'Get a label' })
-  @ApiOkResponse({ type: LabelResponseDto })
-  @ApiProblems(400, 404)
+  @Route({
+    method: 'GET',
+    path: 'labels/:labelId',
+    summary: 'Get a label',
+    role: 'viewer',
+    success: { type: LabelResponseDto },
+    problems: [400, 404],
+  })
   get(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('labelId') labelId: string,
   ): Promise<LabelResponseDto> {
-    return this.labels.get(p, labelId);
+    return this.labels.get(actor, labelId);
   }
 
-  @Patch('labels/:labelId')
-  @ApiOperation({ summary: 'Rename or recolour a label' })
-  @ApiIdempotencyKey()
-  @ApiIfMatch()
-  @ApiOkResponse({ type: LabelResponseDto })
-  @ApiProblems(400, 403, 404, 409, 422)
+  @Route({
+    method: 'PATCH',
+    path: 'labels/:labelId',
+    summary: 'Rename or recolour a label',
+    role: 'member',
+    success: { type: LabelResponseDto },
+    problems: [400, 403, 404, 409, 422],
+    ifMatch: true,
+  })
   update(
-    @CurrentPrincipal() p: Principal,
+    @CurrentActor() actor: Actor,
     @UuidParam('labelId') labelId: string,
     @Body() dto: UpdateLabelDto,
     @IfMatch() ifMatch?: number,
   ): Promise<LabelResponseDto> {
-    return this.labels.update(p, labelId, dto, ifMatch);
+    return this.labels.update(actor, labelId, dto, ifMatch);
   }
 
-  @Delete('labels/:labelId')
-  @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ summary: 'Delete a label (it comes off every card)' })
-  @ApiIfMatch()
-  @ApiNoContentResponse()
-  @ApiProblems(400, 403, 404, 409)
-  async remove(
-    @CurrentPrincipal() p: Principal,
+  @Route({
+    method: 'DELETE',
+    path: 'labels/:labelId',
+    summary: 'Delete a label (it comes off every card)',
+    role: 'member',
+    success: { status: 204 },
+    problems: [400, 403, 404, 409],
+    ifMatch: true,
+  })
+  remove(
+    @CurrentActor() actor: Actor,
     @UuidParam('labelId') labelId: string,
     @IfMatch() ifMatch?: number,
   ): Promise<void> {
-    await this.labels.remove(p, labelId, ifMatch);
+    return this.labels.remove(actor, labelId, ifMatch);
   }
 }

@@ -1,34 +1,40 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
-import { AuditService } from '../audit/audit.service.js';
-import { diffChanges, type Changes } from '../audit/changes.js';
-import {
-  CursorCodec,
-  paginate,
-  type KeysetKey,
-  type Page,
-  type PageRequest,
-} from '../common/pagination.js';
-import type { Principal } from '../common/request-context.js';
+import type { Page, PageRequest } from '../common/pagination.js';
+import { sentFields } from '../common/validators.js';
 import { isUniqueViolation } from '../database/pg-errors.js';
-import { TransactionHost } from '../database/transaction-host.js';
 import { newId } from '../database/uuid.js';
-import { checkIfMatch, updateVersioned } from '../database/versioned-update.js';
-import { assertBoardWritable, BoardAccess } from './board-access.service.js';
+import { checkIfMatch, deleteVersioned, updateVersioned } from '../database/versioned-update.js';
+import {
+  defineKeyset,
+  diffChanges,
+  WorkspaceUnitOfWork,
+  type Actor,
+  type WorkspaceScope,
+} from '../kernel/index.js';
 import { BoardProblems } from './board.errors.js';
+import { LabelEvents } from './board.events.js';
 import { toLabelResponse } from './board.mappers.js';
-import { boardArchivedAt } from './cards.queries.js';
+import {
+  assertBoardWritable,
+  Boards,
+  LABEL_FIELDS,
+  Labels,
+  onWritableBoard,
+  selectList,
+  type LabelRow,
+} from './board.tables.js';
 import type { CreateLabelDto, LabelResponseDto, UpdateLabelDto } from './dto/label.dto.js';
 import { LabelEntity } from './entities/label.entity.js';
-import { sentFields } from '../common/validators.js';
-import { deleteVersioned } from '../database/versioned-update.js';
 
-const LABEL_FIELDS = ['name', 'color'];
+const LABEL_EVENT_FIELDS = ['name', 'color'];
 const NAME_INDEX = 'ux_board_labels_board_name';
-const LABEL_KEYS: KeysetKey<LabelEntity>[] = [
-  { column: 'l.name', direction: 'ASC', value: (l) => l.name },
-  { column: 'l.id', direction: 'ASC', value: (l) => l.id },
-];
+const LABEL_SELECT = selectList('t', LABEL_FIELDS);
+
+/** A board's labels by name. */
+export const LabelList = defineKeyset<LabelRow>('labels.list', [
+  { column: 't.name', direction: 'ASC', type: 'text', value: (l) => l.name },
+  { column: 't.id', direction: 'ASC', type: 'uuid', value: (l) => l.id },
+]);
 
 const nameTaken = (name: string) =>
   BoardProblems.labelNameTaken(`The board already has a label named "${name}".`, {
@@ -38,25 +44,16 @@ const nameTaken = (name: string) =>
 /** Board-scoped labels; deleting one takes it off every card. */
 @Injectable()
 export class LabelsService {
-  constructor(
-    private readonly tx: TransactionHost,
-    private readonly audit: AuditService,
-    private readonly boards: BoardAccess,
-    private readonly cursors: CursorCodec,
-  ) {}
+  constructor(private readonly uow: WorkspaceUnitOfWork) {}
 
-  async create(
-    principal: Principal,
-    boardId: string,
-    dto: CreateLabelDto,
-  ): Promise<LabelResponseDto> {
-    return this.tx.run(async (em) => {
-      const { board } = await this.boards.writableBoard(em, principal, boardId);
+  create(actor: Actor, boardId: string, dto: CreateLabelDto): Promise<LabelResponseDto> {
+    return this.uow.write(actor, Boards.ref(boardId), 'member', async (s) => {
+      assertBoardWritable(s.row.archivedAt);
       const id = newId();
-      await em
+      await s.em
         .insert(LabelEntity, {
           id,
-          workspaceId: board.workspaceId,
+          workspaceId: s.workspaceId,
           boardId,
           name: dto.name,
           color: dto.color,
@@ -64,81 +61,69 @@ export class LabelsService {
         .catch((err: unknown) => {
           throw isUniqueViolation(err, NAME_INDEX) ? nameTaken(dto.name) : err;
         });
-      const label = await em.findOneByOrFail(LabelEntity, { id });
-      await this.record(em, label, 'label.created', diffChanges(null, label, LABEL_FIELDS));
+      const label = await this.byId(s, id);
+      s.record(LabelEvents.created, id, diffChanges(null, label, LABEL_EVENT_FIELDS));
       return toLabelResponse(label);
     });
   }
 
-  async list(
-    principal: Principal,
-    boardId: string,
-    page: PageRequest,
-  ): Promise<Page<LabelResponseDto>> {
-    const { board } = await this.boards.board(this.tx.manager, principal, boardId, 'viewer');
-    const qb = this.tx.manager
-      .createQueryBuilder(LabelEntity, 'l')
-      .where('l.workspace_id = :workspaceId AND l.board_id = :boardId', {
-        workspaceId: board.workspaceId,
-        boardId,
-      });
-    return paginate(qb, page, LABEL_KEYS, this.cursors, toLabelResponse);
+  list(actor: Actor, boardId: string, page: PageRequest): Promise<Page<LabelResponseDto>> {
+    return this.uow.read(actor, Boards.ref(boardId), 'viewer', async (s) => {
+      const limit = LabelList.limit(page.limit);
+      const params: unknown[] = [s.workspaceId, boardId];
+      const after = LabelList.after(page.cursor, params);
+      const rows = await s.query<LabelRow>(
+        `SELECT ${LABEL_SELECT} FROM board_labels t
+          WHERE t.workspace_id = $1 AND t.board_id = $2 AND ${after}
+          ORDER BY ${LabelList.orderBy} LIMIT ${limit + 1}`,
+        params,
+      );
+      return LabelList.page(rows, limit, toLabelResponse);
+    });
   }
 
-  async get(principal: Principal, labelId: string): Promise<LabelResponseDto> {
-    return toLabelResponse(await this.boards.label(this.tx.manager, principal, labelId, 'viewer'));
+  get(actor: Actor, labelId: string): Promise<LabelResponseDto> {
+    return this.uow.read(actor, Labels.ref(labelId), 'viewer', async (s) => toLabelResponse(s.row));
   }
 
-  async update(
-    principal: Principal,
+  update(
+    actor: Actor,
     labelId: string,
     dto: UpdateLabelDto,
     ifMatch?: number,
   ): Promise<LabelResponseDto> {
-    return this.tx.run(async (em) => {
-      const label = await this.writableLabel(em, principal, labelId);
+    return this.uow.write(actor, Labels.ref(labelId), 'member', async (s) => {
+      const label = onWritableBoard(s.row);
       const sent = sentFields(dto);
-      const changes = diffChanges(label, { ...label, ...sent }, LABEL_FIELDS);
+      const changes = diffChanges(label, { ...label, ...sent }, LABEL_EVENT_FIELDS);
       if (Object.keys(changes).length === 0) {
         checkIfMatch(label.version, ifMatch);
         return toLabelResponse(label);
       }
-      await updateVersioned(em, LabelEntity, label.id, label.version, ifMatch, sent).catch(
+      await updateVersioned(s.em, LabelEntity, label.id, label.version, ifMatch, sent).catch(
         (err: unknown) => {
           throw isUniqueViolation(err, NAME_INDEX) ? nameTaken(dto.name ?? label.name) : err;
         },
       );
-      const after = await em.findOneByOrFail(LabelEntity, { id: labelId });
-      await this.record(em, after, 'label.updated', changes);
+      const after = await this.byId(s, labelId);
+      s.record(LabelEvents.updated, labelId, changes);
       return toLabelResponse(after);
     });
   }
 
-  async remove(principal: Principal, labelId: string, ifMatch?: number): Promise<void> {
-    await this.tx.run(async (em) => {
-      const label = await this.writableLabel(em, principal, labelId);
-      await deleteVersioned(em, LabelEntity, label.id, label.version, ifMatch);
-      await this.record(em, label, 'label.deleted', diffChanges(label, null, LABEL_FIELDS));
+  async remove(actor: Actor, labelId: string, ifMatch?: number): Promise<void> {
+    await this.uow.write(actor, Labels.ref(labelId), 'member', async (s) => {
+      const label = onWritableBoard(s.row);
+      await deleteVersioned(s.em, LabelEntity, label.id, label.version, ifMatch);
+      s.record(LabelEvents.deleted, labelId, diffChanges(label, null, LABEL_EVENT_FIELDS));
     });
   }
 
-  private async writableLabel(
-    em: EntityManager,
-    principal: Principal,
-    labelId: string,
-  ): Promise<LabelEntity> {
-    const label = await this.boards.label(em, principal, labelId, 'member');
-    assertBoardWritable(await boardArchivedAt(em, label.workspaceId, label.boardId));
-    return label;
-  }
-
-  private record(em: EntityManager, label: LabelEntity, action: string, changes: Changes) {
-    return this.audit.record(em, {
-      workspaceId: label.workspaceId,
-      action,
-      entityType: 'label',
-      entityId: label.id,
-      changes,
-    });
+  private async byId(s: WorkspaceScope<unknown>, id: string): Promise<LabelRow> {
+    const [row] = await s.query<LabelRow>(
+      `SELECT ${LABEL_SELECT} FROM board_labels t WHERE t.workspace_id = $1 AND t.id = $2`,
+      [s.workspaceId, id],
+    );
+    return row;
   }
 }

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { newId } from '../database/uuid.js';
 import { CommonProblems, problemType, type ProblemKind } from './problem.js';
 
@@ -46,8 +46,11 @@ export function jsonDepthExceeds(text: string, max: number): boolean {
 export function registerBoundedJsonParser(fastify: FastifyInstance): void {
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeContentTypeParser('application/json');
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (jsonDepthExceeds(body as string, MAX_JSON_DEPTH)) {
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, raw, done) => {
+    // The exact bytes, for signatures over the raw body (inbound hooks read request.rawBody).
+    (request as FastifyRequest & { rawBody?: Buffer }).rawBody = raw as Buffer;
+    const body = (raw as Buffer).toString('utf8');
+    if (jsonDepthExceeds(body, MAX_JSON_DEPTH)) {
       done(
         CommonProblems.malformedRequest(
           `The JSON body nests deeper than ${MAX_JSON_DEPTH} levels of objects and arrays.`,
@@ -56,7 +59,7 @@ export function registerBoundedJsonParser(fastify: FastifyInstance): void {
       );
       return;
     }
-    parseJson(request, body as string, done);
+    parseJson(request, body, done);
   });
 }
 

@@ -1,4 +1,5 @@
 import { registerAs, type ConfigType } from '@nestjs/config';
+import { parseRetrySchedule } from '../connector/retry-policy.js';
 import { validateEnv } from './env.schema.js';
 
 /** Typed configuration namespaces, read once from the validated environment. */
@@ -55,6 +56,27 @@ export const authConfig = registerAs('auth', () => {
   };
 });
 
+export const connectorConfig = registerAs('connector', () => {
+  const env = validateEnv(process.env);
+  const hours = 3_600_000;
+  return {
+    allowPrivateTargets: env.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+    allowedCidrs: env.WEBHOOK_ALLOWED_CIDRS.split(',')
+      .map((c) => c.trim())
+      .filter(Boolean),
+    retryScheduleSeconds: parseRetrySchedule(env.WEBHOOK_RETRY_SCHEDULE),
+    timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+    secretKey: env.CONNECTOR_SECRET_KEY,
+    dataDir: env.DATA_DIR,
+    breakerCooldownMs: env.WEBHOOK_BREAKER_COOLDOWN_SECONDS * 1000,
+    disableAfterMs: env.WEBHOOK_DISABLE_AFTER_HOURS * hours,
+    concurrencyPerConnector: env.WEBHOOK_CONCURRENCY_PER_CONNECTOR,
+    pollIntervalMs: env.WEBHOOK_POLL_INTERVAL_MS,
+    inboundPerMinute: env.INBOUND_RATE_LIMIT_PER_MINUTE,
+  };
+});
+
+export type ConnectorConfig = ConfigType<typeof connectorConfig>;
 export type AppConfig = ConfigType<typeof appConfig>;
 export type DatabaseConfig = ConfigType<typeof databaseConfig>;
 export type RateLimitConfig = ConfigType<typeof rateLimitConfig>;

@@ -47,8 +47,29 @@ describe('validateEnv', () => {
     expect(() => validateEnv({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(31) })).toThrow(
       /JWT_SECRET/,
     );
+    const key = Buffer.alloc(32, 7).toString('base64');
     expect(
-      validateEnv({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).JWT_SECRET,
+      validateEnv({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), CONNECTOR_SECRET_KEY: key })
+        .JWT_SECRET,
     ).toHaveLength(32);
+  });
+
+  it('requires CONNECTOR_SECRET_KEY (base64 of 32 bytes) in production', () => {
+    const jwt = 'x'.repeat(32);
+    expect(() => validateEnv({ NODE_ENV: 'production', JWT_SECRET: jwt })).toThrow(
+      /CONNECTOR_SECRET_KEY/,
+    );
+    expect(() => validateEnv({ CONNECTOR_SECRET_KEY: 'short' })).toThrow(/CONNECTOR_SECRET_KEY/);
+  });
+
+  it('validates the webhook variables, naming the bad one', () => {
+    expect(
+      validateEnv({ WEBHOOK_ALLOWED_CIDRS: '10.0.0.0/8, fd00::/8' }).WEBHOOK_ALLOWED_CIDRS,
+    ).toBe('10.0.0.0/8, fd00::/8');
+    expect(() => validateEnv({ WEBHOOK_ALLOWED_CIDRS: '10.0.0.0/33' })).toThrow(
+      /WEBHOOK_ALLOWED_CIDRS/,
+    );
+    expect(() => validateEnv({ WEBHOOK_RETRY_SCHEDULE: '5,,6' })).toThrow(/WEBHOOK_RETRY_SCHEDULE/);
+    expect(() => validateEnv({ WEBHOOK_TIMEOUT_MS: '5' })).toThrow(/WEBHOOK_TIMEOUT_MS/);
   });
 });

@@ -11,7 +11,9 @@ import {
   Min,
   MinLength,
   validateSync,
+  ValidationError,
 } from 'class-validator';
+import { isValidCidr } from '../connector/ssrf-guard.js';
 
 const toBool = ({ value }: { value: unknown }): unknown =>
   value === 'true' ? true : value === 'false' ? false : value;
@@ -20,6 +22,8 @@ const toInt = ({ value }: { value: unknown }): unknown =>
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const JWT_SECRET_MIN_BYTES = 32;
+const CIDR = String.raw`[0-9A-Fa-f:.]+\/\d{1,3}`;
+const CIDR_LIST = new RegExp(String.raw`^$|^\s*${CIDR}\s*(,\s*${CIDR}\s*)*$`);
 
 /**
  * The environment the process accepts. Names and defaults are part of the public contract
@@ -65,6 +69,29 @@ export class EnvironmentVariables {
   /** How long an idle keep-alive connection stays open (longer than the proxy's idle timeout). */
   @IsOptional() @Transform(toInt) @IsInt() @Min(100) HTTP_KEEP_ALIVE_TIMEOUT_MS = 65000;
   @IsOptional() @Transform(toBool) @IsBoolean() WEBHOOK_ALLOW_PRIVATE_TARGETS = false;
+  /** Comma-separated CIDRs webhooks may reach in addition to public unicast. */
+  @IsOptional()
+  @Matches(CIDR_LIST, { message: 'must be a comma-separated list of CIDRs' })
+  WEBHOOK_ALLOWED_CIDRS = '';
+  /** Seconds before each retry (the first attempt is immediate): N entries, N+1 attempts. */
+  @IsOptional()
+  @Matches(/^\s*\d+(\.\d+)?\s*(,\s*\d+(\.\d+)?\s*)*$/)
+  WEBHOOK_RETRY_SCHEDULE = '5,300,1800,7200,18000,36000,36000';
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) WEBHOOK_TIMEOUT_MS = 15000;
+  /** Base64 of 32 bytes; encrypts connector secrets at rest. Generated into DATA_DIR in development. */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'must be base64 of 32 bytes' })
+  CONNECTOR_SECRET_KEY?: string;
+  /** How long an open circuit breaker waits before probing the endpoint again. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) WEBHOOK_BREAKER_COOLDOWN_SECONDS = 60;
+  /** A connector failing continuously for this long is disabled (default 5 days). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) WEBHOOK_DISABLE_AFTER_HOURS = 120;
+  /** Attempts in flight per connector and instance, so one slow endpoint cannot starve others. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100) WEBHOOK_CONCURRENCY_PER_CONNECTOR = 4;
+  /** How often each instance's delivery worker looks for due deliveries when idle. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(10) WEBHOOK_POLL_INTERVAL_MS = 500;
+  /** Inbound hook requests per connector and minute. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) INBOUND_RATE_LIMIT_PER_MINUTE = 120;
   /** How long a stored idempotency record is kept, in hours. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) IDEMPOTENCY_TTL_HOURS = 24;
   /** Seconds a SIGTERM drain may take before the process exits anyway. */
@@ -88,12 +115,29 @@ export function validateEnv(raw: Record<string, unknown>): EnvironmentVariables 
       `JWT_SECRET: required when NODE_ENV=production (at least ${JWT_SECRET_MIN_BYTES} bytes)`,
     );
   }
+  const badCidr = env.WEBHOOK_ALLOWED_CIDRS.split(',')
+    .map((c) => c.trim())
+    .find((c) => c !== '' && !isValidCidr(c));
+  if (badCidr !== undefined) {
+    errors.push(
+      Object.assign(new ValidationError(), {
+        property: 'WEBHOOK_ALLOWED_CIDRS',
+        value: badCidr,
+        constraints: { cidr: 'not a valid CIDR' },
+      }),
+    );
+  }
   if (errors.length > 0) {
     const lines = errors.map(
       (e) =>
         `${e.property}: invalid value ${JSON.stringify(e.value)} (${Object.values(e.constraints ?? {}).join('; ')})`,
     );
     throw new ConfigValidationError(lines.join('\n'));
+  }
+  if (env.NODE_ENV === 'production' && !env.CONNECTOR_SECRET_KEY) {
+    throw new ConfigValidationError(
+      'CONNECTOR_SECRET_KEY: required when NODE_ENV=production (base64 of 32 bytes)',
+    );
   }
   return env;
 }

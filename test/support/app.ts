@@ -50,6 +50,13 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
       DATA_DIR: dataDir,
       LOG_LEVEL: 'info',
       JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
+      // Every app of a run shares the database, and so its webhook deliveries: like instances
+      // of one deployment they share the key sealing connector secrets and the delivery
+      // settings (local receivers on 127.0.0.1, a retry schedule in seconds).
+      CONNECTOR_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+      WEBHOOK_RETRY_SCHEDULE: '1,1',
+      WEBHOOK_TIMEOUT_MS: '2000',
       RATE_LIMIT_PER_MINUTE: '100000',
       AUTH_RATE_LIMIT_PER_MINUTE: '100000',
       PRE_AUTH_RATE_LIMIT_PER_MINUTE: '100000',
