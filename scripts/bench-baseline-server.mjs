@@ -129,7 +129,9 @@ const COUNT_ACTIVE_SQL = `SELECT count(*)::int AS n FROM cards
         AND ($4::uuid IS NULL OR id <> $4::uuid)`;
 
 /** The last (or first) card of a column, not counting `$4`: the bottom (top) neighbour. */
-const endNeighbourSql = (dir) => `SELECT id, column_id AS "columnId", board_id AS "boardId", position
+const endNeighbourSql = (
+  dir,
+) => `SELECT id, column_id AS "columnId", board_id AS "boardId", position
        FROM cards
       WHERE workspace_id = $1 AND board_id = $2 AND column_id = $3
         AND ($4::uuid IS NULL OR id <> $4::uuid) 
@@ -248,20 +250,26 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ROLE_RANK = { viewer: 1, member: 2, admin: 3, owner: 4 };
 
 function uuidParam(value, name) {
-  if (!UUID.test(value)) throw new HttpProblem(400, 'Bad Request', `Path parameter ${name} must be a UUID.`);
+  if (!UUID.test(value))
+    throw new HttpProblem(400, 'Bad Request', `Path parameter ${name} must be a UUID.`);
   return value;
 }
 
 /** Bearer JWT access token, verified as workdeck's guard does (HS256, typ access). */
 function authenticate(request) {
   const [scheme, token] = (request.headers.authorization ?? '').split(' ');
-  if (scheme?.toLowerCase() !== 'bearer' || !token) throw new HttpProblem(401, 'Unauthorized', 'no token');
+  if (scheme?.toLowerCase() !== 'bearer' || !token)
+    throw new HttpProblem(401, 'Unauthorized', 'no token');
   try {
     const claims = jwt.verify(token, JWT_KEY, { algorithms: ['HS256'] });
     if (claims.typ !== 'access') throw new Error('not an access token');
     return claims.sub;
   } catch {
-    throw new HttpProblem(401, 'Unauthorized', 'The access token is invalid or expired; refresh it.');
+    throw new HttpProblem(
+      401,
+      'Unauthorized',
+      'The access token is invalid or expired; refresh it.',
+    );
   }
 }
 
@@ -318,7 +326,11 @@ const toCardSummary = (c) => ({
 });
 
 function cursorMac(payload) {
-  return createHmac('sha256', CURSOR_KEY).update(payload).digest().subarray(0, 12).toString('base64url');
+  return createHmac('sha256', CURSOR_KEY)
+    .update(payload)
+    .digest()
+    .subarray(0, 12)
+    .toString('base64url');
 }
 const encodeCursor = (values) => {
   const payload = Buffer.from(JSON.stringify(values)).toString('base64url');
@@ -328,7 +340,12 @@ function decodeCursor(cursor) {
   const invalid = () => new HttpProblem(400, 'Bad Request', 'The cursor is invalid.');
   const [payload, mac] = cursor.split('.');
   const expected = payload ? cursorMac(payload) : '';
-  if (!payload || !mac || mac.length !== expected.length || !timingSafeEqual(Buffer.from(mac), Buffer.from(expected))) {
+  if (
+    !payload ||
+    !mac ||
+    mac.length !== expected.length ||
+    !timingSafeEqual(Buffer.from(mac), Buffer.from(expected))
+  ) {
     throw invalid();
   }
   let values;
@@ -370,7 +387,17 @@ async function inTransaction(client, work) {
   }
 }
 
-const CARD_FIELDS = ['title', 'description', 'columnId', 'position', 'labelIds', 'assigneeIds', 'dueAt', 'checklist', 'archivedAt'];
+const CARD_FIELDS = [
+  'title',
+  'description',
+  'columnId',
+  'position',
+  'labelIds',
+  'assigneeIds',
+  'dueAt',
+  'checklist',
+  'archivedAt',
+];
 
 /** Audit append, as AuditService.record: lock the chain head, hash, insert + head update. */
 async function recordCardEvent(client, meta, card, action, changes) {
@@ -430,7 +457,9 @@ async function lockTargetColumn(client, workspaceId, boardId, columnId) {
 
 async function assertRoom(client, column, excludeId = null) {
   if (column.wipLimit === null) return;
-  const [{ n }] = (await client.query(COUNT_ACTIVE_SQL, [column.workspaceId, column.boardId, column.id, excludeId])).rows;
+  const [{ n }] = (
+    await client.query(COUNT_ACTIVE_SQL, [column.workspaceId, column.boardId, column.id, excludeId])
+  ).rows;
   if (n >= column.wipLimit) throw new HttpProblem(409, 'Conflict', 'WIP limit');
 }
 
@@ -438,7 +467,12 @@ async function assertRoom(client, column, excludeId = null) {
 async function endKey(client, column, cardId, placement) {
   const top = placement === 'top';
   const [edge] = (
-    await client.query(top ? FIRST_CARD_SQL : LAST_CARD_SQL, [column.workspaceId, column.boardId, column.id, cardId])
+    await client.query(top ? FIRST_CARD_SQL : LAST_CARD_SQL, [
+      column.workspaceId,
+      column.boardId,
+      column.id,
+      cardId,
+    ])
   ).rows;
   const lower = top ? null : (edge ?? null);
   const upper = top ? (edge ?? null) : null;
@@ -452,27 +486,43 @@ const precedes = (a, b) => a.position < b.position || (a.position === b.position
 const CREATE_FIELDS = new Set(['title', 'description', 'columnId', 'placement']);
 function createCardBody(body) {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw unprocessable('body');
-  for (const key of Object.keys(body)) if (!CREATE_FIELDS.has(key)) throw unprocessable(`${key}: unknown field`);
+  for (const key of Object.keys(body))
+    if (!CREATE_FIELDS.has(key)) throw unprocessable(`${key}: unknown field`);
   const title = typeof body.title === 'string' ? body.title.trim() : body.title;
-  if (typeof title !== 'string' || title.length < 1 || title.length > 500 || title.includes('\u0000')) {
+  if (
+    typeof title !== 'string' ||
+    title.length < 1 ||
+    title.length > 500 ||
+    title.includes('\u0000')
+  ) {
     throw unprocessable('title');
   }
-  if (body.columnId !== undefined && (typeof body.columnId !== 'string' || !UUID.test(body.columnId))) {
+  if (
+    body.columnId !== undefined &&
+    (typeof body.columnId !== 'string' || !UUID.test(body.columnId))
+  ) {
     throw unprocessable('columnId');
   }
-  if (body.description !== undefined && (typeof body.description !== 'string' || body.description.includes('\u0000'))) {
+  if (
+    body.description !== undefined &&
+    (typeof body.description !== 'string' || body.description.includes('\u0000'))
+  ) {
     throw unprocessable('description');
   }
-  if (body.placement !== undefined && body.placement !== 'top' && body.placement !== 'bottom') throw unprocessable('placement');
+  if (body.placement !== undefined && body.placement !== 'top' && body.placement !== 'bottom')
+    throw unprocessable('placement');
   return { ...body, title, columnId: body.columnId?.toLowerCase() };
 }
 
 const MOVE_FIELDS = new Set(['columnId', 'placement']);
 function moveCardBody(body) {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw unprocessable('body');
-  for (const key of Object.keys(body)) if (!MOVE_FIELDS.has(key)) throw unprocessable(`${key}: unknown field`);
-  if (typeof body.columnId !== 'string' || !UUID.test(body.columnId)) throw unprocessable('columnId');
-  if (body.placement !== undefined && body.placement !== 'top' && body.placement !== 'bottom') throw unprocessable('placement');
+  for (const key of Object.keys(body))
+    if (!MOVE_FIELDS.has(key)) throw unprocessable(`${key}: unknown field`);
+  if (typeof body.columnId !== 'string' || !UUID.test(body.columnId))
+    throw unprocessable('columnId');
+  if (body.placement !== undefined && body.placement !== 'top' && body.placement !== 'bottom')
+    throw unprocessable('placement');
   return { columnId: body.columnId.toLowerCase(), placement: body.placement };
 }
 
@@ -510,10 +560,15 @@ app.get('/v1/boards/:boardId/cards', async (request) => {
   if (Object.keys(other).length > 0) throw unprocessable('filters are not part of the baseline');
   const limit = rawLimit === undefined ? 50 : Number(rawLimit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw unprocessable('limit');
-  if (cursor !== undefined && (typeof cursor !== 'string' || cursor.length > 1024)) throw unprocessable('cursor');
+  if (cursor !== undefined && (typeof cursor !== 'string' || cursor.length > 1024))
+    throw unprocessable('cursor');
   return withConnection(async (client) => {
     const [board] = (
-      await client.query({ name: BOARD_ACCESS_NAME, text: BOARD_WITH_ROLE_SQL, values: [boardId, userId] })
+      await client.query({
+        name: BOARD_ACCESS_NAME,
+        text: BOARD_WITH_ROLE_SQL,
+        values: [boardId, userId],
+      })
     ).rows;
     if (!board) throw notFound('Board not found.');
     authorize(board.memberRole, 'viewer', 'Board not found.');
@@ -526,7 +581,10 @@ app.get('/v1/boards/:boardId/cards', async (request) => {
     const last = pageRows[pageRows.length - 1];
     return {
       data: pageRows.map(toCardSummary),
-      nextCursor: hasMore && last ? encodeCursor([last.columnPosition, last.columnId, last.position, last.id]) : null,
+      nextCursor:
+        hasMore && last
+          ? encodeCursor([last.columnPosition, last.columnId, last.position, last.id])
+          : null,
     };
   });
 });
@@ -554,7 +612,9 @@ async function idempotent(client, request, reply, status, handler) {
     .update(`${request.method} ${request.url}\n${canonicalJson(request.body ?? null)}`)
     .digest('hex');
   return inTransaction(client, async () => {
-    const [{ locked }] = (await client.query({ ...IDEMPOTENCY_LOCK, values: [`${caller}\n${key}`] })).rows;
+    const [{ locked }] = (
+      await client.query({ ...IDEMPOTENCY_LOCK, values: [`${caller}\n${key}`] })
+    ).rows;
     if (!locked) throw new HttpProblem(409, 'Conflict', 'in flight');
     const [existing] = (await client.query({ ...IDEMPOTENCY_FIND, values: [caller, key] })).rows;
     if (existing && existing.expiresAt.getTime() > Date.now()) {
@@ -566,7 +626,15 @@ async function idempotent(client, request, reply, status, handler) {
     if (existing) await client.query({ ...IDEMPOTENCY_DELETE, values: [existing.id] });
     await client.query({
       ...IDEMPOTENCY_INSERT,
-      values: [uuidv7(), caller, key, requestHash, status, JSON.stringify(body), new Date(Date.now() + IDEMPOTENCY_TTL_MS)],
+      values: [
+        uuidv7(),
+        caller,
+        key,
+        requestHash,
+        status,
+        JSON.stringify(body),
+        new Date(Date.now() + IDEMPOTENCY_TTL_MS),
+      ],
     });
     return body;
   });
@@ -587,7 +655,11 @@ app.post('/v1/boards/:boardId/cards', async (request, reply) => {
   const body = await withConnection((client) =>
     idempotent(client, request, reply, 201, async () => {
       const [board] = (
-        await client.query({ name: BOARD_ACCESS_NAME, text: BOARD_WITH_ROLE_SQL, values: [boardId, userId] })
+        await client.query({
+          name: BOARD_ACCESS_NAME,
+          text: BOARD_WITH_ROLE_SQL,
+          values: [boardId, userId],
+        })
       ).rows;
       if (!board) throw notFound('Board not found.');
       authorize(board.memberRole, 'member', 'Board not found.');
@@ -619,7 +691,13 @@ app.post('/v1/boards/:boardId/cards', async (request, reply) => {
         ])
       ).rows;
       const card = { ...inserted, labelIds: [], assigneeIds: [] };
-      await recordCardEvent(client, metaOf(request, userId), card, 'card.created', diffChanges(null, card, CARD_FIELDS));
+      await recordCardEvent(
+        client,
+        metaOf(request, userId),
+        card,
+        'card.created',
+        diffChanges(null, card, CARD_FIELDS),
+      );
       return toCardResponse(card);
     }),
   );
@@ -648,7 +726,8 @@ app.post('/v1/cards/:cardId/move', async (request, reply) => {
         const self = { id: card.id, position: card.position };
         if ((!lower || precedes(lower, self)) && (!upper || precedes(self, upper))) {
           const [current] = (await client.query(FIND_CARD_SQL, [card.id])).rows;
-          if (current.version !== card.version) throw new HttpProblem(409, 'Conflict', 'concurrent');
+          if (current.version !== card.version)
+            throw new HttpProblem(409, 'Conflict', 'concurrent');
           return toCardResponse(current);
         }
       }

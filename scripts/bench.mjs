@@ -208,7 +208,8 @@ async function api(app, method, path, body, token) {
     body: body ? JSON.stringify(body) : undefined,
   });
   const json = await res.json().catch(() => null);
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  if (res.status >= 300)
+    throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
   return json;
 }
 
@@ -224,14 +225,18 @@ async function seed(db, workspaceId, ownerId) {
      SELECT gen_random_uuid(), $2, u.id, 'member' FROM u RETURNING user_id`,
     [EXTRA_MEMBERS, workspaceId],
   );
-  const { rows: [board] } = await db.query(
+  const {
+    rows: [board],
+  } = await db.query(
     `INSERT INTO boards (id, workspace_id, name, created_by) VALUES (gen_random_uuid(), $1, 'Bench board', $2) RETURNING id`,
     [workspaceId, ownerId],
   );
   const columnKeys = generateNKeysBetween(null, null, COLUMNS.length);
   const columns = [];
   for (const [i, c] of COLUMNS.entries()) {
-    const { rows: [col] } = await db.query(
+    const {
+      rows: [col],
+    } = await db.query(
       `INSERT INTO board_columns (id, workspace_id, board_id, name, position, is_done)
        VALUES (gen_random_uuid(), $1, $2, $3, $4, $5) RETURNING id`,
       [workspaceId, board.id, c.name, columnKeys[i], Boolean(c.done)],
@@ -359,7 +364,10 @@ function scenarios(token, boardId, fixtures) {
           setupRequest: (req) => {
             const n = createSeq++;
             req.headers = { ...auth, 'idempotency-key': `${runId}-${n}` };
-            req.body = JSON.stringify({ title: `Bench card ${n}`, columnId: fixtures.createColumn });
+            req.body = JSON.stringify({
+              title: `Bench card ${n}`,
+              columnId: fixtures.createColumn,
+            });
             return req;
           },
         },
@@ -376,7 +384,10 @@ function scenarios(token, boardId, fixtures) {
             // Each card of the pool in turn goes to the other column (no WIP limits there).
             const n = moveSeq++;
             const card = fixtures.movePool[n % fixtures.movePool.length];
-            card.column = card.column === fixtures.moveColumns[0] ? fixtures.moveColumns[1] : fixtures.moveColumns[0];
+            card.column =
+              card.column === fixtures.moveColumns[0]
+                ? fixtures.moveColumns[1]
+                : fixtures.moveColumns[0];
             req.path = `/v1/cards/${card.id}/move`;
             req.body = JSON.stringify({ columnId: card.column });
             return req;
@@ -388,12 +399,23 @@ function scenarios(token, boardId, fixtures) {
 }
 
 function table(rows) {
-  const head = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'requests', 'p99 target', 'CPU ms/req app | pg | loadgen'];
+  const head = [
+    'scenario',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'errors',
+    'non-2xx',
+    'requests',
+    'p99 target',
+    'CPU ms/req app | pg | loadgen',
+  ];
   const verdict = (r) =>
     r.target === undefined
       ? '-'
       : `< ${r.target} ${r.result.latency.p99 < r.target && r.result.errors + r.result.timeouts === 0 ? 'met' : 'MISSED'}`;
-  const cpu = (c) => (c ? `${c.app.toFixed(2)} | ${c.pg.toFixed(2)} | ${c.loadgen.toFixed(2)}` : 'n/a');
+  const cpu = (c) =>
+    c ? `${c.app.toFixed(2)} | ${c.pg.toFixed(2)} | ${c.loadgen.toFixed(2)}` : 'n/a';
   const data = rows.map((r) => [
     r.name,
     r.result.requests.average.toFixed(0),
@@ -407,7 +429,11 @@ function table(rows) {
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...data.map((d) => d[i].length)));
   const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
-  return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...data.map(line)].join('\n');
+  return [
+    line(head),
+    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    ...data.map(line),
+  ].join('\n');
 }
 
 /** Creates the bench database, migrates it and runs `work(dbUrl, dbName)`; drops it after. */
@@ -415,7 +441,9 @@ async function withBenchDatabase(work) {
   try {
     await withClient(BASE_URL, (c) => c.query('SELECT 1'));
   } catch (err) {
-    process.stderr.write(`bench needs a real PostgreSQL at DATABASE_URL (${BASE_URL}): ${err.message}\n`);
+    process.stderr.write(
+      `bench needs a real PostgreSQL at DATABASE_URL (${BASE_URL}): ${err.message}\n`,
+    );
     process.exit(2);
   }
   const dbName = `workdeck_bench_${Date.now()}_${randomBytes(3).toString('hex')}`;
@@ -489,7 +517,11 @@ async function benchAlone() {
       const results = [];
       const monitor = new pg.Client({ connectionString: BASE_URL });
       await monitor.connect();
-      log(`load average before the runs: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+      log(
+        `load average before the runs: ${loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' ')}`,
+      );
       for (const s of scenarios(token, boardId, fixtures)) {
         if (WARMUP_S > 0) await run(app, s.name, s.requests, { warmup: true });
         log(`${s.name}: ${CONNECTIONS} connections, ${DURATION_S} s`);
@@ -505,8 +537,12 @@ async function benchAlone() {
       }
       await monitor.end();
       process.stdout.write(`\n${table(results)}\n\n`);
-      const appErrors = app.output().split('\n').filter((l) => l.includes('"level":50'));
-      if (appErrors.length > 0) process.stdout.write(`app logged ${appErrors.length} error(s), e.g. ${appErrors[0]}\n`);
+      const appErrors = app
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('"level":50'));
+      if (appErrors.length > 0)
+        process.stdout.write(`app logged ${appErrors.length} error(s), e.g. ${appErrors[0]}\n`);
     } finally {
       await app.stop();
     }
@@ -556,8 +592,10 @@ function compareHeaders(a, b, { ignore = [] } = {}) {
   const diffs = [];
   const names = new Set([...Object.keys(a), ...Object.keys(b)]);
   for (const name of names) {
-    if (VOLATILE_HEADERS.has(name) || RATE_LIMIT_HEADERS.has(name) || ignore.includes(name)) continue;
-    if (a[name] !== b[name]) diffs.push(`${name}: workdeck ${a[name] ?? '(none)'} | baseline ${b[name] ?? '(none)'}`);
+    if (VOLATILE_HEADERS.has(name) || RATE_LIMIT_HEADERS.has(name) || ignore.includes(name))
+      continue;
+    if (a[name] !== b[name])
+      diffs.push(`${name}: workdeck ${a[name] ?? '(none)'} | baseline ${b[name] ?? '(none)'}`);
   }
   return diffs;
 }
@@ -601,28 +639,49 @@ async function checkBaseline(wd, base, token, boardId, fixtures) {
     const w = await probe(wd, req);
     const b = await probe(base, req);
     if (DUMP_STATEMENTS) printStatements(`${name} (workdeck)`, w.statements);
-    report(name, 'status', w.status === b.status ? [] : [`workdeck ${w.status} | baseline ${b.status}`]);
+    report(
+      name,
+      'status',
+      w.status === b.status ? [] : [`workdeck ${w.status} | baseline ${b.status}`],
+    );
     report(name, 'headers', compareHeaders(w.headers, b.headers));
-    report(name, 'body', w.body === b.body ? [] : [`workdeck ${w.body.slice(0, 600)}\n  baseline ${b.body.slice(0, 600)}`]);
+    report(
+      name,
+      'body',
+      w.body === b.body
+        ? []
+        : [`workdeck ${w.body.slice(0, 600)}\n  baseline ${b.body.slice(0, 600)}`],
+    );
     if (statements) report(name, 'statements', compareStatements(w.statements, b.statements));
     return { w, b };
   };
-  const getCard = (server, id) => probe(server, { method: 'GET', path: `/v1/cards/${id}`, headers: auth });
+  const getCard = (server, id) =>
+    probe(server, { method: 'GET', path: `/v1/cards/${id}`, headers: auth });
   /** A write's answer must be what the other server then reads (same bytes, same ETag). */
   const crossCheck = async (name, writer, written) => {
     if (written.status >= 300) {
-      problems.push(`${name}: ${writer.kind} answered ${written.status} ${written.body.slice(0, 300)}`);
+      problems.push(
+        `${name}: ${writer.kind} answered ${written.status} ${written.body.slice(0, 300)}`,
+      );
       return;
     }
     const other = writer === wd ? base : wd;
     const read = await getCard(other, JSON.parse(written.body).id);
     report(`${name} (${writer.kind})`, `answer vs ${other.kind}'s GET`, [
-      ...(read.body === written.body ? [] : [`${writer.kind} ${written.body}\n  ${other.kind} GET ${read.body}`]),
-      ...compareHeaders(written.headers, read.headers, { ignore: ['content-length'] }).filter((d) => d.startsWith('etag')),
+      ...(read.body === written.body
+        ? []
+        : [`${writer.kind} ${written.body}\n  ${other.kind} GET ${read.body}`]),
+      ...compareHeaders(written.headers, read.headers, { ignore: ['content-length'] }).filter((d) =>
+        d.startsWith('etag'),
+      ),
     ]);
   };
 
-  await same('list (first page)', { method: 'GET', path: `/v1/boards/${boardId}/cards?limit=${PAGE}`, headers: auth });
+  await same('list (first page)', {
+    method: 'GET',
+    path: `/v1/boards/${boardId}/cards?limit=${PAGE}`,
+    headers: auth,
+  });
   const deep = fixtures.cursors[fixtures.cursors.length - 1];
   if (deep) {
     await same('list (deep cursor)', {
@@ -645,21 +704,41 @@ async function checkBaseline(wd, base, token, boardId, fixtures) {
   const cw = await create(wd, `${runId}-w`);
   const cb = await create(base, `${runId}-b`);
   if (DUMP_STATEMENTS) printStatements('create (workdeck)', cw.statements);
-  report('create', 'status', cw.status === cb.status ? [] : [`workdeck ${cw.status} | baseline ${cb.status}`]);
-  report('create', 'headers', compareHeaders(cw.headers, cb.headers, { ignore: ['etag', 'content-length'] }));
+  report(
+    'create',
+    'status',
+    cw.status === cb.status ? [] : [`workdeck ${cw.status} | baseline ${cb.status}`],
+  );
+  report(
+    'create',
+    'headers',
+    compareHeaders(cw.headers, cb.headers, { ignore: ['etag', 'content-length'] }),
+  );
   report('create', 'statements', compareStatements(cw.statements, cb.statements));
   await crossCheck('create', wd, cw);
   await crossCheck('create', base, cb);
   // The same key again: the stored answer, replayed (both servers store and replay alike).
   const rw = await create(wd, `${runId}-w`);
   const rb = await create(base, `${runId}-b`);
-  report('create replay', 'status', rw.status === rb.status ? [] : [`workdeck ${rw.status} | baseline ${rb.status}`]);
-  report('create replay', 'headers', compareHeaders(rw.headers, rb.headers, { ignore: ['etag', 'content-length'] }));
+  report(
+    'create replay',
+    'status',
+    rw.status === rb.status ? [] : [`workdeck ${rw.status} | baseline ${rb.status}`],
+  );
+  report(
+    'create replay',
+    'headers',
+    compareHeaders(rw.headers, rb.headers, { ignore: ['etag', 'content-length'] }),
+  );
   report('create replay', 'statements', compareStatements(rw.statements, rb.statements));
   // A replay answers the stored jsonb: same values, keys in jsonb's order.
   report('create replay', 'body', [
-    ...(isDeepStrictEqual(JSON.parse(rw.body), JSON.parse(cw.body)) ? [] : ['workdeck replayed another body']),
-    ...(isDeepStrictEqual(JSON.parse(rb.body), JSON.parse(cb.body)) ? [] : ['baseline replayed another body']),
+    ...(isDeepStrictEqual(JSON.parse(rw.body), JSON.parse(cw.body))
+      ? []
+      : ['workdeck replayed another body']),
+    ...(isDeepStrictEqual(JSON.parse(rb.body), JSON.parse(cb.body))
+      ? []
+      : ['baseline replayed another body']),
   ]);
 
   const card = fixtures.movePool[0];
@@ -676,8 +755,16 @@ async function checkBaseline(wd, base, token, boardId, fixtures) {
   const mw = await move(wd, to);
   const mb = await move(base, from);
   if (DUMP_STATEMENTS) printStatements('move (workdeck)', mw.statements);
-  report('move', 'status', mw.status === mb.status ? [] : [`workdeck ${mw.status} | baseline ${mb.status}`]);
-  report('move', 'headers', compareHeaders(mw.headers, mb.headers, { ignore: ['etag', 'content-length'] }));
+  report(
+    'move',
+    'status',
+    mw.status === mb.status ? [] : [`workdeck ${mw.status} | baseline ${mb.status}`],
+  );
+  report(
+    'move',
+    'headers',
+    compareHeaders(mw.headers, mb.headers, { ignore: ['etag', 'content-length'] }),
+  );
   report('move', 'statements', compareStatements(mw.statements, mb.statements));
   await crossCheck('move', base, mb);
   // Move it once more on workdeck, then read it on the baseline (the state is back to `from`).
@@ -782,7 +869,11 @@ function baselineTable(rows) {
   });
   const widths = head.map((h, i) => Math.max(h.length, ...data.map((d) => d[i].length)));
   const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
-  return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...data.map(line)].join('\n');
+  return [
+    line(head),
+    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    ...data.map(line),
+  ].join('\n');
 }
 
 const SCENARIO_KEYS = ['list', 'get', 'create', 'move'];
@@ -796,8 +887,12 @@ async function benchAgainstBaseline() {
     try {
       log('starting workdeck and the baseline, statement capture on');
       for (const kind of Object.keys(SERVERS)) writeFileSync(join(captureDir, `${kind}.jsonl`), '');
-      wd = await startServer('workdeck', dbUrl, { captureFile: join(captureDir, 'workdeck.jsonl') });
-      base = await startServer('baseline', dbUrl, { captureFile: join(captureDir, 'baseline.jsonl') });
+      wd = await startServer('workdeck', dbUrl, {
+        captureFile: join(captureDir, 'workdeck.jsonl'),
+      });
+      base = await startServer('baseline', dbUrl, {
+        captureFile: join(captureDir, 'baseline.jsonl'),
+      });
       const { token, boardId, fixtures } = await prepare(wd, dbUrl);
       const problems = await checkBaseline(wd, base, token, boardId, fixtures);
       if (problems.length > 0) {
@@ -815,10 +910,17 @@ async function benchAgainstBaseline() {
       base = await startServer('baseline', dbUrl);
       const monitor = new pg.Client({ connectionString: BASE_URL });
       await monitor.connect();
-      const all = scenarios(token, boardId, fixtures).map((s, i) => ({ ...s, key: SCENARIO_KEYS[i] }));
+      const all = scenarios(token, boardId, fixtures).map((s, i) => ({
+        ...s,
+        key: SCENARIO_KEYS[i],
+      }));
       const chosen = all.filter((s) => !ONLY || ONLY.includes(s.key));
       const runs = new Map(chosen.map((s) => [s.key, { workdeck: [], baseline: [] }]));
-      log(`load average before the runs: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+      log(
+        `load average before the runs: ${loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' ')}`,
+      );
       if (WARMUP_S > 0) {
         for (const s of chosen) {
           for (const server of [wd, base]) await run(server, s.name, s.requests, { warmup: true });
@@ -864,10 +966,18 @@ async function benchAgainstBaseline() {
           return 'n/a';
         }
       };
-      process.stdout.write(`highest RSS since start (VmHWM): workdeck ${hwm(wd.pid)}, baseline ${hwm(base.pid)}\n`);
+      process.stdout.write(
+        `highest RSS since start (VmHWM): workdeck ${hwm(wd.pid)}, baseline ${hwm(base.pid)}\n`,
+      );
       for (const server of [wd, base]) {
-        const errors = server.output().split('\n').filter((l) => l.includes('"level":50'));
-        if (errors.length > 0) process.stdout.write(`${server.kind} logged ${errors.length} error(s), e.g. ${errors[0]}\n`);
+        const errors = server
+          .output()
+          .split('\n')
+          .filter((l) => l.includes('"level":50'));
+        if (errors.length > 0)
+          process.stdout.write(
+            `${server.kind} logged ${errors.length} error(s), e.g. ${errors[0]}\n`,
+          );
       }
     } finally {
       await Promise.all([wd?.stop(), base?.stop()]);

@@ -16,10 +16,15 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const [command, name] = process.argv.slice(2);
 const usage = 'usage: migrations.mjs generate <PascalName> | run | revert | check';
 if (!['generate', 'run', 'revert', 'check'].includes(command)) fail(usage);
-if (command === 'generate' && !/^[A-Z][A-Za-z0-9]*$/.test(name ?? '')) fail(`${usage}\n<PascalName> like AddCardLabels`);
+if (command === 'generate' && !/^[A-Z][A-Za-z0-9]*$/.test(name ?? ''))
+  fail(`${usage}\n<PascalName> like AddCardLabels`);
 
 if (process.env.MIGRATIONS_SKIP_BUILD !== 'true') {
-  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')],
+    { stdio: 'inherit' },
+  );
 }
 
 const load = (p) => import(pathToFileURL(join(root, 'dist', p)).href);
@@ -57,7 +62,10 @@ async function withScratch(work) {
     };
   } else {
     scratch = new DataSource(
-      dataSourceOptions({ ...settings(undefined), dataDir: `memory://scratch-${Date.now()}` }, { entities, migrations }),
+      dataSourceOptions(
+        { ...settings(undefined), dataDir: `memory://scratch-${Date.now()}` },
+        { entities, migrations },
+      ),
     );
   }
   await scratch.initialize();
@@ -113,20 +121,40 @@ ${lines([...diff.downQueries].reverse())}
   let index = readFileSync(indexPath, 'utf8');
   const importLine = `import { ${className} } from './${file}.js';`;
   const imports = [...index.matchAll(/^import .*;$/gm)];
-  const at = imports.length > 0 ? imports[imports.length - 1].index + imports[imports.length - 1][0].length + 1 : 0;
+  const at =
+    imports.length > 0
+      ? imports[imports.length - 1].index + imports[imports.length - 1][0].length + 1
+      : 0;
   index = `${index.slice(0, at)}${importLine}\n${at === 0 ? '\n' : ''}${index.slice(at)}`;
   index = index.replace(/export const migrations: Function\[\] = \[([^\]]*)\];/, (_, list) => {
-    const items = list.split(',').map((s) => s.trim()).filter(Boolean).concat(className);
+    const items = list
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .concat(className);
     return `export const migrations: Function[] = [\n  ${items.join(',\n  ')},\n];`;
   });
   writeFileSync(indexPath, index);
-  execFileSync(process.execPath, [join(root, 'node_modules/prettier/bin/prettier.cjs'), '--write', `migrations/${file}.ts`, 'migrations/index.ts'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
-  process.stdout.write(`Wrote migrations/${file}.ts (${diff.upQueries.length} statements). Review it before committing.\n`);
+  execFileSync(
+    process.execPath,
+    [
+      join(root, 'node_modules/prettier/bin/prettier.cjs'),
+      '--write',
+      `migrations/${file}.ts`,
+      'migrations/index.ts',
+    ],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
+  process.stdout.write(
+    `Wrote migrations/${file}.ts (${diff.upQueries.length} statements). Review it before committing.\n`,
+  );
 } else {
-  const ds = new DataSource(dataSourceOptions(settings(env.DATABASE_URL), { entities, migrations }));
+  const ds = new DataSource(
+    dataSourceOptions(settings(env.DATABASE_URL), { entities, migrations }),
+  );
   await ds.initialize();
   try {
     if (command === 'run') {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { LoggerService } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { ModulesContainer, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -8,6 +8,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { clientErrorHandler, registerBoundedJsonParser } from './common/http-transport.js';
 import { decorateOpenApi } from './common/openapi.js';
+import { collectOperationFacts } from './common/openapi-facts.js';
 import { sendProblem } from './common/problem.filter.js';
 import { HELMET_OPTIONS, securityHeaders } from './common/security-headers.js';
 import type { AppConfig } from './config/app.config.js';
@@ -196,9 +197,12 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
       })
       .build(),
   );
-  SwaggerModule.setup('docs', app, decorateOpenApi(document), {
+  const facts = collectOperationFacts(app.get(ModulesContainer));
+  SwaggerModule.setup('docs', app, decorateOpenApi(document, { facts }), {
     jsonDocumentUrl: 'openapi.json',
     yamlDocumentUrl: 'openapi.yaml',
+    // The bearer token entered in "Authorize" survives a reload of the page.
+    swaggerOptions: { persistAuthorization: true },
   });
   return app;
 }

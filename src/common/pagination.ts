@@ -19,7 +19,12 @@ const MAX_CURSOR_LENGTH = 1024;
 
 /** `?limit=&cursor=` on every list. */
 export class PageQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_PAGE_SIZE,
+    default: DEFAULT_PAGE_SIZE,
+  })
   @IsOptional()
   @ToType(() => Number)
   @IsInt()

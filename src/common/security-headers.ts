@@ -9,6 +9,10 @@ export const HELMET_OPTIONS: HelmetOptions = {
       styleSrc: ["'self'", "'unsafe-inline'"],
       imgSrc: ["'self'", 'data:'],
       scriptSrc: ["'self'", "'unsafe-inline'"],
+      // Helmet's default `upgrade-insecure-requests` makes a browser fetch the Swagger UI's
+      // assets over https when /docs is opened by a host name over plain http (behind a
+      // TLS-terminating proxy the page is https anyway): the page stays blank. Not set.
+      upgradeInsecureRequests: null,
     },
   },
 };

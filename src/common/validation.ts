@@ -16,9 +16,13 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   });
 }
 
-/** The first path (`a.b[2]`) under `value` holding a string with a NUL character, if any. */
+/** U+0000, or half of a surrogate pair (a JSON `"\ud800"` escape): not text PostgreSQL stores. */
+// eslint-disable-next-line no-control-regex -- matching U+0000 is the point
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** The first path (`a.b[2]`) under `value` holding a string that cannot be stored, if any. */
 function nulPath(value: unknown, path: string): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path || 'value' : undefined;
+  if (typeof value === 'string') return UNSTORABLE.test(value) ? path || 'value' : undefined;
   if (value === null || typeof value !== 'object') return undefined;
   for (const [k, v] of Object.entries(value)) {
     const found = nulPath(v, Array.isArray(value) ? `${path}[${k}]` : path ? `${path}.${k}` : k);
@@ -28,14 +32,22 @@ function nulPath(value: unknown, path: string): string | undefined {
 }
 
 /**
- * The global pipe. PostgreSQL text cannot hold U+0000, so such strings are refused here with a
- * 422 naming the field instead of failing later in the database.
+ * The global pipe. PostgreSQL text cannot hold U+0000 or an unpaired surrogate, so such strings
+ * are refused here with a 422 naming the field instead of failing later in the database (or in
+ * a validator).
  */
 class WorkdeckValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const field = nulPath(value, '');
+    // In a path segment it is a malformed URL (400), like any other bad path parameter.
+    if (field && metadata.type === 'param') {
+      throw CommonProblems.malformedRequest(
+        `Path parameter ${metadata.data ?? field} must not contain the NUL character (U+0000).`,
+      );
+    }
     if (field) {
-      const message = 'must not contain the NUL character (U+0000)';
+      // Validators would choke on a lone surrogate too (isEmail throws on one).
+      const message = 'must not contain the NUL character (U+0000) or an unpaired surrogate';
       throw CommonProblems.validationFailed(`${field}: ${message}`, {
         errors: [{ field, message }],
       });

@@ -18,6 +18,32 @@ import { MetricsService } from '../kernel/metrics.js';
 
 const DB_PING_TIMEOUT_MS = 1500;
 
+const CHECKS_SCHEMA = {
+  type: 'object',
+  description: 'Per dependency (`database`, `redis`): its state.',
+  additionalProperties: {
+    type: 'object',
+    required: ['status'],
+    properties: {
+      status: { type: 'string', enum: ['up', 'down'] },
+      responseTime: { type: 'integer', description: 'Milliseconds the check took.' },
+      message: { type: 'string' },
+    },
+  },
+  example: { database: { status: 'up' } },
+};
+
+const READINESS_SCHEMA = {
+  type: 'object',
+  required: ['status', 'details'],
+  properties: {
+    status: { type: 'string', enum: ['ok'] },
+    info: CHECKS_SCHEMA,
+    error: CHECKS_SCHEMA,
+    details: CHECKS_SCHEMA,
+  },
+};
+
 /** Liveness, readiness and Prometheus metrics; unauthenticated and never rate limited. */
 @ApiTags('operations')
 @Public()
@@ -34,15 +60,26 @@ export class HealthController {
   @Get('live')
   @ApiOperation({ summary: 'The process is up' })
   @ApiOkResponse({
-    schema: { type: 'object', properties: { status: { type: 'string', example: 'ok' } } },
+    schema: {
+      type: 'object',
+      required: ['status'],
+      properties: { status: { type: 'string', enum: ['ok'] } },
+    },
   })
   live(): { status: string } {
     return { status: 'ok' };
   }
 
   @Get('ready')
-  @HealthCheck()
-  @ApiOperation({ summary: 'The database (and Redis, when configured) answer' })
+  // Terminus would document its own 503 body; ours is the `unavailable` problem (with `checks`).
+  @HealthCheck({ swaggerDocumentation: false })
+  @ApiOperation({
+    summary: 'The database (and Redis, when configured) answer',
+    description:
+      'For load balancers and orchestrators: 200 when every dependency answers, else the ' +
+      '`unavailable` problem (503) with the state of each check in `checks`.',
+  })
+  @ApiOkResponse({ schema: READINESS_SCHEMA })
   @ApiProblems(503)
   async ready(): Promise<HealthCheckResult> {
     const checks: HealthIndicatorFunction[] = [

@@ -163,7 +163,7 @@ export class AuditVerificationDto {
   @ApiProperty({ description: 'True when the whole chain up to its tip is intact.' })
   ok: boolean;
 
-  @ApiProperty({ description: 'How many events, from seq 1, were found intact.' })
+  @ApiProperty({ type: 'integer', description: 'How many events, from seq 1, were found intact.' })
   checked: number;
 
   @ApiPropertyOptional({

@@ -67,7 +67,7 @@ export class BoardResponseDto {
   @ApiProperty() archived: boolean;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) archivedAt: string | null;
   @ApiProperty({ format: 'uuid' }) createdBy: string;
-  @ApiProperty() version: number;
+  @ApiProperty({ type: 'integer' }) version: number;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 }

@@ -318,7 +318,7 @@ class CardFieldsDto {
     description: 'Null when a system actor (an inbound connector) created the card.',
   })
   createdBy: string | null;
-  @ApiProperty() version: number;
+  @ApiProperty({ type: 'integer' }) version: number;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 }
@@ -333,6 +333,6 @@ export class CardResponseDto extends CardFieldsDto {
 /** A card in a list: without its description and checklist (GET the card for those). */
 export class CardSummaryResponseDto extends CardFieldsDto {
   @ApiProperty() hasDescription: boolean;
-  @ApiProperty() checklistTotal: number;
-  @ApiProperty() checklistDone: number;
+  @ApiProperty({ type: 'integer' }) checklistTotal: number;
+  @ApiProperty({ type: 'integer' }) checklistDone: number;
 }

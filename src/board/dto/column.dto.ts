@@ -110,9 +110,9 @@ export class ColumnResponseDto {
   @ApiProperty() name: string;
   @ApiProperty({ description: "Order key among the board's columns (sort bytewise)." })
   position: string;
-  @ApiProperty({ nullable: true, type: Number }) wipLimit: number | null;
+  @ApiProperty({ nullable: true, type: 'integer' }) wipLimit: number | null;
   @ApiProperty() isDone: boolean;
-  @ApiProperty() version: number;
+  @ApiProperty({ type: 'integer' }) version: number;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 }

@@ -22,7 +22,7 @@ export class CommentResponseDto {
   @ApiProperty({ format: 'uuid' }) authorId: string;
   @ApiProperty() body: string;
   @ApiProperty({ description: 'True once the author has edited it.' }) edited: boolean;
-  @ApiProperty() version: number;
+  @ApiProperty({ type: 'integer' }) version: number;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 }

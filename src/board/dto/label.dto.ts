@@ -41,7 +41,7 @@ export class LabelResponseDto {
   @ApiProperty({ format: 'uuid' }) boardId: string;
   @ApiProperty() name: string;
   @ApiProperty({ example: '#d73a4a' }) color: string;
-  @ApiProperty() version: number;
+  @ApiProperty({ type: 'integer' }) version: number;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 }

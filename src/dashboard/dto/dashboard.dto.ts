@@ -9,21 +9,24 @@ export class DayCountDto {
   @ApiProperty({ example: '2026-11-29', description: 'Calendar day (YYYY-MM-DD) in the zone.' })
   day: string;
 
-  @ApiProperty()
+  @ApiProperty({ type: 'integer' })
   count: number;
 }
 
 export class PercentilesDto {
-  @ApiProperty({ nullable: true, type: Number, description: 'Seconds; null without samples.' })
+  @ApiProperty({ nullable: true, type: 'integer', description: 'Seconds; null without samples.' })
   p50: number | null;
 
-  @ApiProperty({ nullable: true, type: Number })
+  @ApiProperty({ nullable: true, type: 'integer' })
   p85: number | null;
 
-  @ApiProperty({ nullable: true, type: Number })
+  @ApiProperty({ nullable: true, type: 'integer' })
   p95: number | null;
 
-  @ApiProperty({ description: 'How many cards the percentiles are computed from.' })
+  @ApiProperty({
+    type: 'integer',
+    description: 'How many cards the percentiles are computed from.',
+  })
   samples: number;
 }
 
@@ -37,15 +40,15 @@ export class OldestCardDto {
   @ApiProperty({ format: 'uuid' })
   columnId: string;
 
-  @ApiProperty({ description: 'Seconds since the card started.' })
+  @ApiProperty({ type: 'integer', description: 'Seconds since the card started.' })
   ageSeconds: number;
 }
 
 export class AgeDto {
-  @ApiProperty({ nullable: true, type: Number, description: 'Seconds.' })
+  @ApiProperty({ nullable: true, type: 'integer', description: 'Seconds.' })
   p50: number | null;
 
-  @ApiProperty({ nullable: true, type: Number })
+  @ApiProperty({ nullable: true, type: 'integer' })
   p85: number | null;
 
   @ApiProperty({ type: [OldestCardDto], description: 'The 5 oldest cards in progress.' })
@@ -53,13 +56,13 @@ export class AgeDto {
 }
 
 export class StatusCountsDto {
-  @ApiProperty({ description: 'Not archived, not in the done column.' })
+  @ApiProperty({ type: 'integer', description: 'Not archived, not in the done column.' })
   active: number;
 
-  @ApiProperty({ description: 'Not archived, in the done column.' })
+  @ApiProperty({ type: 'integer', description: 'Not archived, in the done column.' })
   done: number;
 
-  @ApiProperty()
+  @ApiProperty({ type: 'integer' })
   archived: number;
 }
 
@@ -70,10 +73,10 @@ export class DashboardColumnDto {
   @ApiProperty()
   name: string;
 
-  @ApiProperty({ description: 'Cards in the column (not archived).' })
+  @ApiProperty({ type: 'integer', description: 'Cards in the column (not archived).' })
   count: number;
 
-  @ApiProperty({ nullable: true, type: Number })
+  @ApiProperty({ nullable: true, type: 'integer' })
   wipLimit: number | null;
 }
 
@@ -81,13 +84,19 @@ export class DashboardTotalsDto {
   @ApiProperty({ type: StatusCountsDto })
   status: StatusCountsDto;
 
-  @ApiProperty({ description: 'Active, unfinished cards past their due date.' })
+  @ApiProperty({ type: 'integer', description: 'Active, unfinished cards past their due date.' })
   overdue: number;
 
-  @ApiProperty({ description: 'Active, unfinished cards due within 24 h (not overdue).' })
+  @ApiProperty({
+    type: 'integer',
+    description: 'Active, unfinished cards due within 24 h (not overdue).',
+  })
   dueWithin24h: number;
 
-  @ApiProperty({ description: 'Active, unfinished cards due within 7 days (not overdue).' })
+  @ApiProperty({
+    type: 'integer',
+    description: 'Active, unfinished cards due within 7 days (not overdue).',
+  })
   dueWithin7d: number;
 
   @ApiProperty({ type: [DayCountDto], description: 'Cards finished per day, last 30 days.' })
@@ -112,21 +121,21 @@ export class DashboardBoardDto extends DashboardTotalsDto {
 }
 
 export class ReminderPanelDto {
-  @ApiProperty()
+  @ApiProperty({ type: 'integer' })
   upcoming24h: number;
 
-  @ApiProperty()
+  @ApiProperty({ type: 'integer' })
   fired7d: number;
 
-  @ApiProperty()
+  @ApiProperty({ type: 'integer' })
   late7d: number;
 }
 
 export class NotesPanelDto {
-  @ApiProperty()
+  @ApiProperty({ type: 'integer' })
   created7d: number;
 
-  @ApiProperty()
+  @ApiProperty({ type: 'integer' })
   edited7d: number;
 }
 
@@ -143,7 +152,7 @@ export class ConnectorHealthDto {
   @ApiProperty({ nullable: true, type: Number })
   successRate24h: number | null;
 
-  @ApiProperty()
+  @ApiProperty({ type: 'integer' })
   deadDeliveries: number;
 }
 
@@ -216,7 +225,7 @@ export class CfdColumnDto {
   @ApiProperty({ format: 'uuid' })
   columnId: string;
 
-  @ApiProperty()
+  @ApiProperty({ type: 'integer' })
   count: number;
 }
 

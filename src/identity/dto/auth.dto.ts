@@ -61,7 +61,7 @@ export class TokenPairDto {
   accessToken: string;
   @ApiProperty({ description: 'Opaque, single use: exchange at /v1/auth/refresh for a new pair.' })
   refreshToken: string;
-  @ApiProperty({ description: 'Access token lifetime in seconds.', example: 900 })
+  @ApiProperty({ type: 'integer', description: 'Access token lifetime in seconds.', example: 900 })
   expiresIn: number;
 }
 

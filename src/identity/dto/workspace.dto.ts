@@ -33,7 +33,7 @@ export class WorkspaceResponseDto {
   searchLanguage: string;
   @ApiProperty({ description: 'IANA time zone reminders default to.', example: 'UTC' })
   timeZone: string;
-  @ApiProperty() version: number;
+  @ApiProperty({ type: 'integer' }) version: number;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 }
@@ -61,6 +61,6 @@ export class MemberResponseDto {
   @ApiProperty() email: string;
   @ApiProperty() name: string;
   @ApiProperty({ enum: ROLES }) role: Role;
-  @ApiProperty() version: number;
+  @ApiProperty({ type: 'integer' }) version: number;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 }

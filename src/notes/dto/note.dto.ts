@@ -128,7 +128,7 @@ export class ListNotesQueryDto extends PageQueryDto {
   @ApiPropertyOptional({
     type: [String],
     description: `Only notes having all these tags; repeat the parameter and/or separate with commas (at most ${NOTE_MAX_TAGS}).`,
-    example: 'release,q3',
+    example: ['release', 'q3'],
   })
   @IsOptional()
   @Transform(({ value }) => parseTagFilter(value))
@@ -170,7 +170,8 @@ export class NoteResponseDto {
   @ApiProperty({ type: [String] }) tags: string[];
   @ApiProperty() pinned: boolean;
   @ApiProperty() archived: boolean;
-  @ApiProperty({ description: 'Also the ETag; send it in If-Match.' }) version: number;
+  @ApiProperty({ type: 'integer', description: 'Also the ETag; send it in If-Match.' })
+  version: number;
   @ApiProperty({ format: 'uuid' }) createdBy: string;
   @ApiProperty({ format: 'uuid', description: 'Who made the last change.' }) updatedBy: string;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
@@ -186,7 +187,7 @@ export class NoteSummaryDto {
   @ApiProperty({ type: [String] }) tags: string[];
   @ApiProperty() pinned: boolean;
   @ApiProperty() archived: boolean;
-  @ApiProperty() version: number;
+  @ApiProperty({ type: 'integer' }) version: number;
   @ApiProperty({ format: 'uuid' }) createdBy: string;
   @ApiProperty({ format: 'uuid' }) updatedBy: string;
   @ApiProperty({ format: 'date-time' }) createdAt: string;

@@ -5,6 +5,7 @@ export class NoteRevisionSummaryDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) noteId: string;
   @ApiProperty({
+    type: 'integer',
     description:
       "The version of the note this revision preserves (named so that a revision carries no ETag: If-Match on restore is the note's current version).",
   })
