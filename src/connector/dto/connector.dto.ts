@@ -138,7 +138,7 @@ export class ConnectorHealthDto {
     description: 'Successful attempts / attempts over 24 h; null without attempts.',
   })
   successRate24h: number | null;
-  @ApiProperty() deadDeliveries: number;
+  @ApiProperty({ type: 'integer' }) deadDeliveries: number;
 }
 
 export class ConnectorResponseDto {
@@ -162,7 +162,7 @@ export class ConnectorResponseDto {
     description: 'Until when the previous secret still signs (after a rotation).',
   })
   previousSecretExpiresAt: string | null;
-  @ApiProperty() version: number;
+  @ApiProperty({ type: 'integer' }) version: number;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 }
@@ -186,7 +186,8 @@ export class ReplayDto {
 }
 
 export class ReplayResponseDto {
-  @ApiProperty({ description: 'Events queued for delivery again.' }) count: number;
+  @ApiProperty({ type: 'integer', description: 'Events queued for delivery again.' })
+  count: number;
 }
 
 export class ListDeliveriesQueryDto extends PageQueryDto {
@@ -203,15 +204,15 @@ export class DeliveryResponseDto {
   eventId: string;
   @ApiProperty({ example: 'card.created' }) eventType: string;
   @ApiProperty({ enum: DELIVERY_STATUSES }) status: string;
-  @ApiProperty() attemptCount: number;
+  @ApiProperty({ type: 'integer' }) attemptCount: number;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) nextAttemptAt: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 }
 
 export class DeliveryAttemptDto {
   @ApiProperty({ format: 'date-time' }) at: string;
-  @ApiProperty({ type: Number, nullable: true }) statusCode: number | null;
-  @ApiProperty() latencyMs: number;
+  @ApiProperty({ type: 'integer', nullable: true }) statusCode: number | null;
+  @ApiProperty({ type: 'integer' }) latencyMs: number;
   @ApiProperty({
     type: String,
     nullable: true,

@@ -222,7 +222,7 @@ export class ReminderResponseDto {
     description: 'Pending snooze.',
   })
   snoozedUntil: string | null;
-  @ApiProperty() version: number;
+  @ApiProperty({ type: 'integer' }) version: number;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 }
