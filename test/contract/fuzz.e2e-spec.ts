@@ -28,6 +28,14 @@ const TIME_BUDGET_MS = Number(process.env.FUZZ_TIME_BUDGET_MS ?? 170_000);
 const REPORTED_FAILURES = 25;
 /** Share of operations whose valid requests may all have met a conflict or a deleted target. */
 const MAY_NEVER_SUCCEED = 0.1;
+/**
+ * Operations on resources the fuzz world does not seed yet (reminders, connectors, deliveries,
+ * inbound hooks need a valid schedule or a signed delivery first): they are fuzzed for 5xx and
+ * undocumented answers like every other, but left out of the "reaches the handler" floor.
+ * Their success paths are covered by their own e2e specs.
+ */
+const UNSEEDED =
+  /\{(reminderId|connectorId|deliveryId)\}|\/reminders$|\/connectors$|reminders\.ics$/;
 const PASSWORD = 'correct horse battery staple';
 const MAX_PLAIN_QUERY_VALUE = 1000;
 /** Deletions run in this order (unlisted collections first): what holds others goes last. */
@@ -396,7 +404,8 @@ describe('schema-driven fuzzing of every documented operation', () => {
       }
 
       const summary = Object.fromEntries([...perStatus.entries()].sort(([a], [b]) => a - b));
-      const neverSucceeded = operations
+      const seeded = operations.filter((o) => !UNSEEDED.test(o.path));
+      const neverSucceeded = seeded
         .filter((o) => ![...(reached.get(o.operationId) ?? [])].some((s) => s < 300))
         .map(
           (o) =>
@@ -413,7 +422,7 @@ describe('schema-driven fuzzing of every documented operation', () => {
         enough: sent >= MIN_REQUESTS,
         // The generator must reach the handlers, not only the validation layer: nearly every
         // operation succeeds at least once.
-        mostlySucceeded: neverSucceeded.length <= operations.length * MAY_NEVER_SUCCEED,
+        mostlySucceeded: neverSucceeded.length <= seeded.length * MAY_NEVER_SUCCEED,
         summary,
         neverSucceeded,
       }).toEqual({

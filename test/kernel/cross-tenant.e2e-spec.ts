@@ -117,6 +117,16 @@ const RESOURCES_OF_B: Record<string, (api: Client, w: World) => Promise<string>>
       201,
       'comment',
     ).body.id as string,
+  reminderId: async (api, w) =>
+    must(
+      await api.post(
+        `/v1/workspaces/${w.ids.workspaceId}/reminders`,
+        { title: 'Reminder of B', rrule: 'FREQ=DAILY', dtstart: '2030-01-01T09:00:00' },
+        { token: w.b.accessToken },
+      ),
+      201,
+      'reminder',
+    ).body.id as string,
   noteId: async (api, w) => {
     const note = must(
       await api.post(
@@ -171,6 +181,9 @@ const BODIES: Record<string, (w: World) => unknown> = {
   UpdateCommentDto: () => ({ body: 'taken over' }),
   CreateNoteDto: () => ({ title: 'intruder note' }),
   UpdateNoteDto: () => ({ title: 'taken over' }),
+  CreateReminderDto: () => ({ title: 'intruder reminder', remindAt: '2031-01-01T09:00:00Z' }),
+  UpdateReminderDto: () => ({ title: 'taken over' }),
+  SnoozeReminderDto: () => ({ until: '2031-01-02T09:00:00Z' }),
   CreateConnectorDto: () => ({
     name: 'intruder hook',
     kind: 'webhook',
