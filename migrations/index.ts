@@ -6,6 +6,7 @@ import { RemindersSchema1795986091722 } from './1795986091722-RemindersSchema.js
 import { DashboardFlow1795986346926 } from './1795986346926-DashboardFlow.js';
 import { ConnectorsSchema1795987160057 } from './1795987160057-ConnectorsSchema.js';
 import { CardsBySystemActors1795990015621 } from './1795990015621-CardsBySystemActors.js';
+import { NotesBySystemActors1795991032831 } from './1795991032831-NotesBySystemActors.js';
 
 /**
  * Every migration, in order. `npm run migration:generate -- Name` writes a new file and adds it
@@ -20,4 +21,5 @@ export const migrations: Function[] = [
   DashboardFlow1795986346926,
   ConnectorsSchema1795987160057,
   CardsBySystemActors1795990015621,
+  NotesBySystemActors1795991032831,
 ];

@@ -33,9 +33,10 @@ export class NoteRevisionEntity extends BaseEntity {
   @Column({ type: 'text', array: true })
   tags: string[];
 
-  @Column({ name: 'author_id', type: 'uuid' })
+  /** Null when a system actor (an inbound connector) wrote that state. */
+  @Column({ name: 'author_id', type: 'uuid', nullable: true })
   @ForeignKey('UserEntity', { onDelete: 'RESTRICT' })
-  authorId: string;
+  authorId: string | null;
 
   @Column({ name: 'authored_at', type: 'timestamptz' })
   authoredAt: Date;

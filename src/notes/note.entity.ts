@@ -41,14 +41,15 @@ export class NoteEntity extends VersionedEntity {
   @Column({ type: 'boolean', default: false })
   archived: boolean;
 
-  @Column({ name: 'created_by', type: 'uuid' })
+  /** Null when a system actor (an inbound connector) wrote it; its audit event names which. */
+  @Column({ name: 'created_by', type: 'uuid', nullable: true })
   @ForeignKey('UserEntity', { onDelete: 'RESTRICT' })
-  createdBy: string;
+  createdBy: string | null;
 
   /** Who wrote the current title, body and tags (or pinned, archived): the revision author. */
-  @Column({ name: 'updated_by', type: 'uuid' })
+  @Column({ name: 'updated_by', type: 'uuid', nullable: true })
   @ForeignKey('UserEntity', { onDelete: 'RESTRICT' })
-  updatedBy: string;
+  updatedBy: string | null;
 
   /** The regconfig `search_vector` was computed with. */
   @Column({ name: 'search_config', type: 'varchar', length: 64 })

@@ -16,8 +16,8 @@ export interface NoteListRow {
   pinned: boolean;
   archived: boolean;
   version: number;
-  createdBy: string;
-  updatedBy: string;
+  createdBy: string | null;
+  updatedBy: string | null;
   createdAt: Date;
   updatedAt: Date;
   /** updated_at with its microseconds, for the cursor (a JS Date keeps milliseconds only). */

@@ -53,9 +53,9 @@ export class NotesService {
   create(actor: Actor, workspaceId: string, dto: CreateNoteDto): Promise<NoteResponseDto> {
     return this.uow.write(actor, { workspaceId }, 'member', async (s) => {
       const id = newId();
-      // A system actor (a connector) writes on behalf of nobody: the note has no user author.
+      // A system actor (an inbound connector) writes on behalf of nobody: no user author; the
+      // audit event names the actor.
       const userId = s.userId;
-      if (!userId) throw CommonProblems.forbidden('Notes are written by users.');
       await s.em.insert(NoteEntity, {
         id,
         workspaceId: s.workspaceId,
@@ -180,7 +180,7 @@ export class NotesService {
       return before;
     }
     const revised = REVISED_FIELDS.some((f) => f in changes);
-    const values: Record<string, unknown> = { updatedBy: s.userId ?? before.updatedBy };
+    const values: Record<string, unknown> = { updatedBy: s.userId };
     for (const field of Object.keys(changes)) values[field] = next[field as keyof NoteContent];
     // Re-indexed with the workspace's current language whenever the text changes.
     if (revised) values.searchConfig = await this.directory.searchLanguage(s.workspaceId);

@@ -17,6 +17,7 @@ import { ReminderScheduler } from './reminder-scheduler.js';
 import { RemindersFeedService } from './reminders-feed.service.js';
 import { RemindersController } from './reminders.controller.js';
 import { RemindersService } from './reminders.service.js';
+import { CreateReminderDto } from './dto/reminder.dto.js';
 
 /** One-off and recurring reminders and the scheduler that fires them (DESIGN §5 Reminders). */
 @Module({
@@ -37,6 +38,10 @@ import { RemindersService } from './reminders.service.js';
     ReminderMetrics,
     SchedulerClock,
     CardDueReminders,
+    // The inbound connector's `reminder` target finds reminders by these names, so that the
+    // connector module does not import this one (it works without it).
+    { provide: 'RemindersService', useExisting: RemindersService },
+    { provide: 'CreateReminderDto', useValue: CreateReminderDto },
   ],
   exports: [RemindersService],
 })

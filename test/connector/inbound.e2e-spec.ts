@@ -78,6 +78,39 @@ describe('connectors (inbound hooks)', () => {
     expect(await events()).toHaveLength(before.length);
   });
 
+  it('a valid delivery creates the mapped note as the connector: no user author, 202', async () => {
+    const res = await send({ issue: { title: 'From outside', body: 'hello' } }, 'msg_note_ok');
+    expect(res.status).toBe(202);
+    const note = await api.get(`/v1/notes/${res.body.entityId}`, {
+      token: team.viewer.accessToken,
+    });
+    expect(note.status).toBe(200);
+    expect(note.body).toMatchObject({
+      title: 'From outside',
+      body: 'hello',
+      createdBy: null,
+      updatedBy: null,
+    });
+    const log = await api.get(
+      `/v1/workspaces/${team.workspaceId}/audit-events?entityId=${res.body.entityId}`,
+      { token: team.admin.accessToken },
+    );
+    expect(log.body.data).toEqual([
+      expect.objectContaining({
+        action: 'note.created',
+        actor: { type: 'system', id: `connector:${hook.id}` },
+      }),
+    ]);
+    // A member's later edit makes the member the author of the current state.
+    const edited = await api.patch(
+      `/v1/notes/${res.body.entityId}`,
+      { body: 'edited' },
+      { token: team.member.accessToken },
+    );
+    expect(edited.status).toBe(200);
+    expect(edited.body).toMatchObject({ createdBy: null, updatedBy: team.member.id });
+  });
+
   it('a bad signature, another secret or a stale timestamp is 401 with no effect', async () => {
     const before = (await events()).length;
     const tampered = await api.request('POST', `/v1/hooks/${hook.id}`, undefined, {
@@ -230,6 +263,50 @@ describe('connectors (inbound hooks)', () => {
     expectProblem(await post({ mapping: { target: 'note', expression: '$eval("1")' } }), 422);
     expectProblem(await post({ mapping: { target: 'note', expression: '{"title": ' } }), 422);
   });
+  it('a mapped reminder is created by the connector: validated like the public API', async () => {
+    const created = await api.post(
+      `/v1/workspaces/${team.workspaceId}/connectors`,
+      {
+        name: 'Alerts in',
+        kind: 'inbound',
+        verifier: 'standard',
+        mapping: { target: 'reminder', expression: '{"title": alert.name, "remindAt": alert.at}' },
+      },
+      { token: team.admin.accessToken },
+    );
+    expect(created.status).toBe(201);
+    const deliver = (id: string, payload: unknown) => {
+      const at = new Date();
+      const body = JSON.stringify(payload);
+      return api.request('POST', `/v1/hooks/${created.body.id}`, undefined, {
+        raw: body,
+        headers: {
+          'content-type': 'application/json',
+          'webhook-id': id,
+          'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+          'webhook-signature': new Webhook(created.body.secret).sign(id, at, body),
+        },
+      });
+    };
+    const ok = await deliver('msg_rem_1', {
+      alert: { name: 'Renew TLS', at: '2031-05-01T08:00:00Z' },
+    });
+    expect(ok.status).toBe(202);
+    const reminder = await api.get(`/v1/reminders/${ok.body.entityId}`, {
+      token: team.viewer.accessToken,
+    });
+    expect(reminder.status).toBe(200);
+    expect(reminder.body).toMatchObject({
+      title: 'Renew TLS',
+      nextFireAt: '2031-05-01T08:00:00.000Z',
+    });
+    // A remindAt in the past is refused exactly as on the public route.
+    expectProblem(
+      await deliver('msg_rem_2', { alert: { name: 'Too late', at: '2001-01-01T00:00:00Z' } }),
+      422,
+    );
+  });
+
   it('a mapped card is created by the connector itself: no user, the system actor in the log', async () => {
     const board = await api.post(
       `/v1/workspaces/${team.workspaceId}/boards`,

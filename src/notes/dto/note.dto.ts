@@ -172,8 +172,20 @@ export class NoteResponseDto {
   @ApiProperty() archived: boolean;
   @ApiProperty({ type: 'integer', description: 'Also the ETag; send it in If-Match.' })
   version: number;
-  @ApiProperty({ format: 'uuid' }) createdBy: string;
-  @ApiProperty({ format: 'uuid', description: 'Who made the last change.' }) updatedBy: string;
+  @ApiProperty({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description: 'Null when a system actor (an inbound connector) wrote it.',
+  })
+  createdBy: string | null;
+  @ApiProperty({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description: 'Who made the last change; null for a system actor (an inbound connector).',
+  })
+  updatedBy: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 }
@@ -188,8 +200,20 @@ export class NoteSummaryDto {
   @ApiProperty() pinned: boolean;
   @ApiProperty() archived: boolean;
   @ApiProperty({ type: 'integer' }) version: number;
-  @ApiProperty({ format: 'uuid' }) createdBy: string;
-  @ApiProperty({ format: 'uuid' }) updatedBy: string;
+  @ApiProperty({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description: 'Null when a system actor (an inbound connector) wrote it.',
+  })
+  createdBy: string | null;
+  @ApiProperty({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description: 'Null when a system actor (an inbound connector) wrote it.',
+  })
+  updatedBy: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 

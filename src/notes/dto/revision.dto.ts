@@ -12,8 +12,14 @@ export class NoteRevisionSummaryDto {
   noteVersion: number;
   @ApiProperty() title: string;
   @ApiProperty({ type: [String] }) tags: string[];
-  @ApiProperty({ format: 'uuid', description: 'Who wrote this version of the note.' })
-  authorId: string;
+  @ApiProperty({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description:
+      'Who wrote this version of the note; null for a system actor (an inbound connector).',
+  })
+  authorId: string | null;
   @ApiProperty({ format: 'date-time', description: 'When this version of the note was written.' })
   authoredAt: string;
   @ApiProperty({ format: 'date-time', description: 'When a later update replaced it.' })
