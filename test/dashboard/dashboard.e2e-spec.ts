@@ -107,7 +107,13 @@ describe('dashboard routes (e2e)', () => {
       const has = (r: ApiResponse) =>
         r.body.boards.some((b: { boardId: string }) => b.boardId === gamma.boardId);
       const finishedToday = (r: ApiResponse): number => r.body.totals.throughput.at(-1).count;
-      const shown = await eventually(() => dashboardOf(token), has);
+      // Shown with its finished card: the board and the card are projected by separate events.
+      const hasDoneCard = (r: ApiResponse) =>
+        r.body.boards.some(
+          (b: { boardId: string; status: { done: number } }) =>
+            b.boardId === gamma.boardId && b.status.done === 1,
+        );
+      const shown = await eventually(() => dashboardOf(token), hasDoneCard);
       expect(has(shown)).toBe(true);
       const withGamma = finishedToday(shown);
       expect((await api.post(`/v1/boards/${gamma.boardId}/archive`, {}, { token })).status).toBe(
@@ -122,7 +128,7 @@ describe('dashboard routes (e2e)', () => {
       expect((await api.post(`/v1/boards/${gamma.boardId}/restore`, {}, { token })).status).toBe(
         200,
       );
-      const back = await eventually(() => dashboardOf(token), has);
+      const back = await eventually(() => dashboardOf(token), hasDoneCard);
       expect(finishedToday(back)).toBe(withGamma);
     });
 
