@@ -12,7 +12,6 @@ import { setCursorSigningKey } from '../kernel/keyset.js';
 import { MetricsService } from '../kernel/metrics.js';
 import { IdempotencyPurgeJob } from './idempotency-purge.job.js';
 import { IdempotencyRecordEntity } from './idempotency-record.entity.js';
-import { CursorCodec } from './pagination.js';
 import { JWT_SECRET } from './kernel-tokens.js';
 import { RedisThrottlerStorage } from './rate-limit.js';
 
@@ -28,15 +27,11 @@ export { JWT_SECRET } from './kernel-tokens.js';
     {
       provide: JWT_SECRET,
       inject: [authConfig.KEY],
-      useFactory: (config: AuthConfig) => resolveJwtSecret(config.jwtSecret, config.dataDir),
-    },
-    {
-      // Cursors are signed with a key derived from the JWT secret, never the secret itself.
-      provide: CursorCodec,
-      inject: [JWT_SECRET],
-      useFactory: (secret: string) => {
+      useFactory: (config: AuthConfig) => {
+        const secret = resolveJwtSecret(config.jwtSecret, config.dataDir);
+        // List cursors are signed with a key derived from the JWT secret, never the secret itself.
         setCursorSigningKey(`cursor:${secret}`);
-        return new CursorCodec(`cursor:${secret}`);
+        return secret;
       },
     },
     {
@@ -46,6 +41,6 @@ export { JWT_SECRET } from './kernel-tokens.js';
         config.redisUrl ? RedisThrottlerStorage.fromUrl(config.redisUrl) : null,
     },
   ],
-  exports: [MetricsService, CursorCodec, JWT_SECRET, RedisThrottlerStorage],
+  exports: [MetricsService, JWT_SECRET, RedisThrottlerStorage],
 })
 export class CommonModule {}

@@ -16,7 +16,6 @@ import type {
   CreateApiTokenDto,
   CreatedApiTokenResponseDto,
 } from './dto/api-token.dto.js';
-import { IdentityProblems } from './identity.errors.js';
 import { TokenEvents } from './identity.events.js';
 import { toApiTokenResponse } from './identity.mappers.js';
 
@@ -69,7 +68,7 @@ export class ApiTokensService {
    */
   async create(principal: Principal, dto: CreateApiTokenDto): Promise<CreatedApiTokenResponseDto> {
     if (principal.type !== 'user') {
-      throw IdentityProblems.insufficientScope(
+      throw CommonProblems.insufficientScope(
         'API tokens cannot create API tokens; sign in and use an access token.',
       );
     }

@@ -5,7 +5,6 @@ import { IS_PUBLIC, type AuthenticatedRequest } from '../common/auth.decorators.
 import { CommonProblems } from '../common/problem.js';
 import { API_TOKEN_PREFIX, ApiTokensService, isWellFormedApiToken } from './api-tokens.service.js';
 import type { AccessClaims } from './auth.service.js';
-import { IdentityProblems } from './identity.errors.js';
 import { UserPresence } from './user-presence.js';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -60,7 +59,7 @@ export class AuthGuard implements CanActivate {
         !READ_METHODS.has(request.method) &&
         !principal.scopes.some((s) => s === 'write' || s === 'admin')
       ) {
-        throw IdentityProblems.insufficientScope('This API token has the read scope only.');
+        throw CommonProblems.insufficientScope('This API token has the read scope only.');
       }
       request.principal = principal;
       return true;

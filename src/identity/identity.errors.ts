@@ -34,9 +34,4 @@ export const IdentityProblems = defineProblems({
     title: 'No user with this email',
     description: 'Members are added by the email of a registered user.',
   },
-  insufficientScope: {
-    status: HttpStatus.FORBIDDEN,
-    title: 'API token scope too narrow',
-    description: 'The API token lacks the scope this operation needs (read < write < admin).',
-  },
 });

@@ -18,7 +18,6 @@ import { ConfigModule } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
 import { JWT_SECRET } from '../../src/common/kernel-tokens.js';
-import { CursorCodec } from '../../src/common/pagination.js';
 import { MetricsService } from '../../src/kernel/metrics.js';
 import { setCursorSigningKey } from '../../src/kernel/keyset.js';
 import {
@@ -88,16 +87,15 @@ const HARNESS_SECRET = 'test-secret-test-secret-test-secret-0123456789';
   ],
   providers: [
     MetricsService,
-    { provide: JWT_SECRET, useValue: HARNESS_SECRET },
     {
-      provide: CursorCodec,
+      provide: JWT_SECRET,
       useFactory: () => {
         setCursorSigningKey(`cursor:${HARNESS_SECRET}`);
-        return new CursorCodec(`cursor:${HARNESS_SECRET}`);
+        return HARNESS_SECRET;
       },
     },
   ],
-  exports: [MetricsService, JWT_SECRET, CursorCodec],
+  exports: [MetricsService, JWT_SECRET],
 })
 class HarnessCoreModule {}
 
