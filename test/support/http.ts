@@ -80,7 +80,26 @@ export function expectProblem(res: ApiResponse, status: number, code?: string): 
  * POSTs a large JSON body over node:http and resolves with the response even when the server
  * answers (413) and closes before the body is fully sent; fetch reports that as EPIPE instead.
  */
-export function postOversized(
+export async function postOversized(
+  app: TestApp,
+  path: string,
+  body: unknown,
+  token?: string,
+): Promise<ApiResponse> {
+  // The server may reset the socket while the body is still being written, before its answer
+  // is read (EPIPE/ECONNRESET with no response): that is the race, not the answer; ask again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await postOversizedOnce(app, path, body, token);
+    } catch (err) {
+      if (attempt >= OVERSIZED_ATTEMPTS) throw err;
+    }
+  }
+}
+
+const OVERSIZED_ATTEMPTS = 3;
+
+function postOversizedOnce(
   app: TestApp,
   path: string,
   body: unknown,
