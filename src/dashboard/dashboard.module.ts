@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module.js';
 import { BoardModule } from '../board/board.module.js';
+import { BoardRegistryProjection } from './board-registry.projection.js';
 import { DashboardConsumer } from './dashboard.consumer.js';
 import { DashboardController } from './dashboard.controller.js';
 import { DashboardReconciler } from './dashboard.reconciler.js';
@@ -29,7 +30,13 @@ import { FlowProjector } from './flow.projector.js';
     BoardModule,
   ],
   controllers: [DashboardController],
-  providers: [FlowProjector, DashboardConsumer, DashboardReconciler, DashboardService],
+  providers: [
+    BoardRegistryProjection,
+    FlowProjector,
+    DashboardConsumer,
+    DashboardReconciler,
+    DashboardService,
+  ],
   exports: [DashboardReconciler],
 })
 export class DashboardModule {}

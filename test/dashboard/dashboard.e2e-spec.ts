@@ -275,3 +275,40 @@ describe('dashboard routes (e2e)', () => {
     });
   });
 });
+
+/**
+ * With no consumer running (BACKGROUND_JOBS=false), nothing of the board's flow is projected,
+ * yet its metrics answer as soon as the board exists and stop as soon as it is deleted: the
+ * dashboard registers boards in the transaction that creates or deletes them.
+ */
+describe('board metrics read the board’s own writes (e2e)', () => {
+  let app: TestApp;
+  let api: Client;
+  let team: Team;
+
+  beforeAll(async () => {
+    app = await startApp({ BACKGROUND_JOBS: 'false' });
+    api = client(app);
+    team = await createTeam(api);
+  });
+  afterAll(() => app.stop());
+
+  it('answers 200 right after the board is created and 404 right after it is deleted', async () => {
+    const token = team.member.accessToken;
+    const board = await createBoard(api, token, team.workspaceId, 'Fresh');
+    const qs = `from=${today()}&to=${today()}`;
+    const res = await api.get(`/v1/boards/${board.boardId}/metrics?${qs}`, { token });
+    expect(res.status).toBe(200);
+    expect(res.body.throughput).toEqual([{ day: today(), count: 0 }]);
+
+    const deleted = await api.delete(`/v1/boards/${board.boardId}`, {
+      token: team.owner.accessToken,
+    });
+    expect(deleted.status).toBe(204);
+    expectProblem(
+      await api.get(`/v1/boards/${board.boardId}/metrics?${qs}`, { token }),
+      404,
+      'not-found',
+    );
+  });
+});
