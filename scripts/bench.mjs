@@ -14,7 +14,8 @@
 //      cost the app process, the bench database's PostgreSQL backends and this load generator
 //      (from /proc: tells a slow code path from a busy machine; the load average is printed too),
 //      stops the app and drops the database (BENCH_KEEP_DB=true keeps it, for EXPLAIN).
-// Knobs: BENCH_CARDS, BENCH_CONNECTIONS, BENCH_DURATION_S, BENCH_WARMUP_S, BENCH_DB_POOL_SIZE.
+// Knobs: BENCH_CARDS, BENCH_CONNECTIONS, BENCH_DURATION_S, BENCH_WARMUP_S, BENCH_DB_POOL_SIZE,
+// BENCH_BACKGROUND_JOBS (false: the app runs no outbox consumers or scheduler: the request path alone).
 //
 // npm run bench -- --baseline: the same four scenarios against workdeck and against a raw
 // Fastify + pg server doing the same work (scripts/bench-baseline-server.mjs):
@@ -162,6 +163,8 @@ async function startServer(kind, dbUrl, { captureFile } = {}) {
       RATE_LIMIT_PER_MINUTE: '1000000000',
       AUTH_RATE_LIMIT_PER_MINUTE: '1000000000',
       PRE_AUTH_RATE_LIMIT_PER_MINUTE: '1000000000',
+      // BENCH_BACKGROUND_JOBS=false: the request path alone (no outbox consumers, scheduler).
+      ...(env.BENCH_BACKGROUND_JOBS ? { BACKGROUND_JOBS: env.BENCH_BACKGROUND_JOBS } : {}),
       ...(captureFile ? { BENCH_CAPTURE_FILE: captureFile } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
