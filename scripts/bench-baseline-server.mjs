@@ -43,7 +43,7 @@ const pool = new pg.Pool({
 /** The security headers workdeck's helmet configuration sends, as one constant. */
 const SECURITY_HEADERS = {
   'content-security-policy':
-    "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';img-src 'self' data:;object-src 'none';script-src 'self' 'unsafe-inline';script-src-attr 'none';style-src 'self' 'unsafe-inline';upgrade-insecure-requests",
+    "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';img-src 'self' data:;object-src 'none';script-src 'self' 'unsafe-inline';script-src-attr 'none';style-src 'self' 'unsafe-inline'",
   'cross-origin-opener-policy': 'same-origin',
   'cross-origin-resource-policy': 'same-origin',
   'origin-agent-cluster': '?1',
@@ -69,31 +69,50 @@ const unprocessable = (detail) => new HttpProblem(422, 'Unprocessable Content', 
 
 // ---- SQL: the texts workdeck sends (see src/board/cards.queries.ts and its callers) ------------
 
-const memberRoleSql = (workspaceSql, userParam) =>
-  `(SELECT m.role FROM memberships m JOIN workspaces w ON w.id = m.workspace_id
-     WHERE m.workspace_id = ${workspaceSql} AND m.user_id = ${userParam}::uuid
-       AND w.deleted_at IS NULL)`;
+/** The kernel's caller-role subquery (src/kernel/tenancy.ts callerRoleSql). */
+const callerRoleSql = (workspaceSql, userParam) =>
+  `(SELECT CASE WHEN ${userParam}::uuid IS NULL THEN 'system' ELSE m.role END
+      FROM workspaces w
+      LEFT JOIN memberships m ON m.workspace_id = w.id AND m.user_id = ${userParam}::uuid
+     WHERE w.id = ${workspaceSql} AND w.deleted_at IS NULL)`;
 
-const BOARD_WITH_ROLE_SQL = `SELECT id, workspace_id AS "workspaceId", name, description,
-    created_by AS "createdBy", archived_at AS "archivedAt", version, created_at AS "createdAt",
-    updated_at AS "updatedAt", ${memberRoleSql('b.workspace_id', '$2')} AS "memberRole"
-  FROM boards b WHERE id = $1`;
+/** The unit of work's one-statement tenancy resolve (src/kernel/tenancy.ts resolveSql). */
+const resolveSql = (table, select, joins = '') =>
+  `SELECT t.workspace_id AS "__workspaceId", ${callerRoleSql('t.workspace_id', '$2')} AS "__role", ${select} FROM ${table} t ${joins} WHERE t.id = $1`;
 
-const CARD_SCALARS = `c.id, c.workspace_id AS "workspaceId", c.board_id AS "boardId",
-  c.column_id AS "columnId", c.position, c.title, c.due_at AS "dueAt",
-  c.archived_at AS "archivedAt", c.column_entered_at AS "columnEnteredAt",
-  c.done_first_at AS "doneFirstAt", c.done_last_at AS "doneLastAt", c.created_by AS "createdBy",
-  c.version, c.created_at AS "createdAt", c.updated_at AS "updatedAt"`;
+/** `t.workspace_id AS "workspaceId", ...` (src/board/board.tables.ts selectList). */
+const snake = (field) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const selectList = (alias, fields) =>
+  fields
+    .map((f) => (snake(f) === f ? `${alias}.${f}` : `${alias}.${snake(f)} AS "${f}"`))
+    .join(', ');
 
-const isoText = (column, alias) =>
-  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "${alias}"`;
-
-const CARD_SCALARS_ISO = `c.id, c.workspace_id AS "workspaceId", c.board_id AS "boardId",
-  c.column_id AS "columnId", c.position, c.title, ${isoText('c.due_at', 'dueAt')},
-  ${isoText('c.archived_at', 'archivedAt')}, ${isoText('c.column_entered_at', 'columnEnteredAt')},
-  ${isoText('c.done_first_at', 'doneFirstAt')}, ${isoText('c.done_last_at', 'doneLastAt')},
-  c.created_by AS "createdBy", c.version, ${isoText('c.created_at', 'createdAt')},
-  ${isoText('c.updated_at', 'updatedAt')}`;
+const VERSIONED = ['id', 'version', 'createdAt', 'updatedAt'];
+const BOARD_COLUMNS = [
+  ...VERSIONED,
+  'workspaceId',
+  'name',
+  'description',
+  'createdBy',
+  'archivedAt',
+];
+const CARD_COLUMNS = [
+  ...VERSIONED,
+  'workspaceId',
+  'boardId',
+  'columnId',
+  'position',
+  'title',
+  'description',
+  'dueAt',
+  'checklist',
+  'remindBefore',
+  'archivedAt',
+  'columnEnteredAt',
+  'doneFirstAt',
+  'doneLastAt',
+  'createdBy',
+];
 
 const cardSets = (ws, board, card) => `
   ARRAY(SELECT cl.label_id::text FROM card_labels cl
@@ -103,22 +122,45 @@ const cardSets = (ws, board, card) => `
          WHERE ca.workspace_id = ${ws} AND ca.board_id = ${board} AND ca.card_id = ${card}
          ORDER BY ca.user_id) AS "assigneeIds"`;
 
-const CARD_WITH_ACCESS_SQL = `SELECT ${CARD_SCALARS}, c.description, c.checklist,
-      ${cardSets('c.workspace_id', 'c.board_id', 'c.id')},
-      ${memberRoleSql('c.workspace_id', '$2')} AS "memberRole",
-      (SELECT b.archived_at FROM boards b WHERE b.workspace_id = c.workspace_id AND b.id = c.board_id)
-        AS "boardArchivedAt"
-       FROM cards c WHERE c.id = $1`;
+/** `Boards` of src/board/board.tables.ts, resolved with the caller's role. */
+const BOARD_RESOLVE_SQL = resolveSql('boards', selectList('t', BOARD_COLUMNS));
 
-const FIND_CARD_SQL = `SELECT ${CARD_SCALARS}, c.description, c.checklist,
-      ${cardSets('c.workspace_id', 'c.board_id', 'c.id')}
-       FROM cards c WHERE c.id = $1`;
+const CARD_SELECT = `${selectList('t', CARD_COLUMNS)},
+  ${cardSets('t.workspace_id', 't.board_id', 't.id')}`;
+/** `Cards` of src/board/board.tables.ts: the card, its sets, its board's archive state. */
+const CARD_RESOLVE_SQL = resolveSql(
+  'cards',
+  `${CARD_SELECT}, b.archived_at AS "boardArchivedAt"`,
+  'JOIN boards b ON b.workspace_id = t.workspace_id AND b.id = t.board_id',
+);
+
+const isoText = (column, alias) =>
+  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "${alias}"`;
+
+/** A list item's own columns (src/board/cards.queries.ts CARD_SUMMARY_SCALARS). */
+const SUMMARY_TIMESTAMPS = new Set([
+  'dueAt',
+  'archivedAt',
+  'columnEnteredAt',
+  'doneFirstAt',
+  'doneLastAt',
+  'createdAt',
+  'updatedAt',
+]);
+const SUMMARY_DETAILS = new Set(['description', 'checklist', 'remindBefore']);
+const CARD_SCALARS_ISO = CARD_COLUMNS.filter((f) => !SUMMARY_DETAILS.has(f))
+  .map((f) => (SUMMARY_TIMESTAMPS.has(f) ? isoText(`c.${snake(f)}`, f) : selectList('c', [f])))
+  .join(', ');
+
+/** cardById of src/board/cards.queries.ts (a move to where the card already is). */
+const FIND_CARD_SQL = `SELECT ${CARD_SELECT} FROM cards t WHERE t.workspace_id = $1 AND t.id = $2`;
 
 const LOCK_COLUMN_SQL = `SELECT col.id, col.workspace_id AS "workspaceId", col.board_id AS "boardId", col.position,
-            col.wip_limit AS "wipLimit", col.is_done AS "isDone", b.archived_at AS "boardArchivedAt"
+            col.wip_limit AS "wipLimit", col.is_done AS "isDone", b.archived_at AS "boardArchivedAt",
+            now() AS "txNow"
        FROM board_columns col
        JOIN boards b ON b.workspace_id = col.workspace_id AND b.id = col.board_id
-      WHERE col.id = $1
+      WHERE col.workspace_id = $1 AND col.id = $2
         FOR UPDATE OF col`;
 
 const FIRST_COLUMN_SQL = `SELECT id FROM board_columns WHERE workspace_id = $1 AND board_id = $2
@@ -140,34 +182,56 @@ const endNeighbourSql = (
 const LAST_CARD_SQL = endNeighbourSql('DESC');
 const FIRST_CARD_SQL = endNeighbourSql('ASC');
 
-const INSERT_CARD_SQL = `INSERT INTO cards AS c (id, workspace_id, board_id, column_id, position, title, description,
-                             due_at, checklist, created_by, done_first_at, done_last_at)
+const INSERT_CARD_SQL = `INSERT INTO cards AS t (id, workspace_id, board_id, column_id, position, title, description,
+                             due_at, checklist, created_by, done_first_at, done_last_at,
+                             remind_before)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10,
-             CASE WHEN $11 THEN now() END, CASE WHEN $11 THEN now() END)
-     RETURNING ${CARD_SCALARS}, c.description, c.checklist`;
+             CASE WHEN $11 THEN now() END, CASE WHEN $11 THEN now() END, $12::jsonb)
+     RETURNING ${selectList('t', CARD_COLUMNS)}`;
 
-const MOVE_CARD_SQL = `UPDATE cards AS c
-        SET column_id = $3::uuid, position = $4::text, version = c.version + 1, updated_at = now(),
-            column_entered_at = CASE WHEN $5::boolean THEN now() ELSE c.column_entered_at END,
-            done_first_at = CASE WHEN $5::boolean AND $6::boolean THEN COALESCE(c.done_first_at, now())
-                                 ELSE c.done_first_at END,
-            done_last_at = CASE WHEN $5::boolean AND $6::boolean THEN now() ELSE c.done_last_at END
-      WHERE c.workspace_id = $1 AND c.id = $2 AND c.version = $7
-     RETURNING ${CARD_SCALARS}, c.description, c.checklist,
-       ${cardSets('c.workspace_id', 'c.board_id', 'c.id')}`;
+/**
+ * A move's conditional write (src/database/versioned-update.ts updateVersioned, as
+ * src/board/cards.queries.ts moveCardRow calls it): the columns a move sets, by whether the
+ * card enters the column and whether that column is a done column.
+ */
+function moveCardSql(entering, done) {
+  const sets = ['"column_id" = $1', '"position" = $2'];
+  if (entering) sets.push('"column_entered_at" = now()');
+  if (done) sets.push('"done_first_at" = COALESCE(done_first_at, now())', '"done_last_at" = now()');
+  sets.push('"version" = "version" + 1', '"updated_at" = now()');
+  return `UPDATE "cards" SET ${sets.join(', ')} WHERE "id" = $3 AND "version" = $4`;
+}
+const moveStatements = new Map();
+/** The move's statement, as workdeck sends it (unnamed: built per call by TypeORM). */
+function moveCardStatement(entering, done) {
+  const key = `${entering}:${done}`;
+  let text = moveStatements.get(key);
+  if (!text) moveStatements.set(key, (text = moveCardSql(entering, done)));
+  return text;
+}
 
-const LOCK_HEAD_SQL = `SELECT last_seq AS "lastSeq", last_hash AS "lastHash", last_occurred_at AS "lastOccurredAt"
-           FROM audit_chain_heads WHERE chain_key = $1 FOR NO KEY UPDATE`;
-const INSERT_HEAD_SQL =
-  'INSERT INTO audit_chain_heads (chain_key, last_seq, last_hash) VALUES ($1, 0, $2) ON CONFLICT (chain_key) DO NOTHING';
-const APPEND_EVENT_SQL = `WITH event AS (
+// The audit append (src/audit/audit.service.ts appendBatch): lock the heads, insert + advance.
+const LOCK_HEADS_SQL = `SELECT chain_key AS "chainKey", last_seq AS "lastSeq", last_hash AS "lastHash",
+                last_occurred_at AS "lastOccurredAt"
+           FROM audit_chain_heads WHERE chain_key = ANY($1::varchar[])
+          ORDER BY chain_key FOR NO KEY UPDATE`;
+const INSERT_HEADS_SQL = `INSERT INTO audit_chain_heads (chain_key, last_seq, last_hash)
+         SELECT k, 0, $2 FROM unnest($1::varchar[]) AS k ORDER BY k
+         ON CONFLICT (chain_key) DO NOTHING`;
+const APPEND_EVENTS_SQL = `WITH inserted AS (
          INSERT INTO audit_events (id, workspace_id, chain_key, seq, actor_type, actor_id, action,
                                    entity_type, entity_id, changes, request_id, ip, user_agent,
                                    occurred_at, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14, $15, $16)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::varchar[], $4::bigint[], $5::varchar[],
+                              $6::varchar[], $7::varchar[], $8::varchar[], $9::uuid[], $10::jsonb[],
+                              $11::varchar[], $12::varchar[], $13::varchar[], $14::timestamptz[],
+                              $15::bpchar[], $16::bpchar[])
        )
-       UPDATE audit_chain_heads SET last_seq = $4, last_hash = $16, last_occurred_at = $14
-        WHERE chain_key = $3`;
+       UPDATE audit_chain_heads h
+          SET last_seq = u.seq, last_hash = u.hash, last_occurred_at = u.at
+         FROM unnest($17::varchar[], $18::bigint[], $19::bpchar[], $20::timestamptz[])
+              AS u(chain_key, seq, hash, at)
+        WHERE h.chain_key = u.chain_key`;
 
 // The idempotency record's statements (src/common/idempotency.interceptor.ts), prepared there.
 const IDEMPOTENCY_LOCK_SQL = 'SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked';
@@ -183,11 +247,11 @@ const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
 /** The list page statement for the bench's shapes (no filters; with or without a cursor). */
 function cardPageSql(withCursor, take) {
-  const outer = withCursor ? ['(col.position, col.id) >= ($3, $4::uuid)'] : [];
+  const outer = withCursor ? ['(col.position, col.id) >= ($3::text, $4::uuid)'] : [];
   const inner = ['c.archived_at IS NULL'];
   if (withCursor) {
     inner.push(
-      `(c.position, c.id) > (CASE WHEN col.id = $4::uuid THEN $5 ELSE '' END,
+      `(c.position, c.id) > (CASE WHEN col.id = $4::uuid THEN $5::text ELSE '' END,
                              CASE WHEN col.id = $4::uuid THEN $6::uuid ELSE '${NIL_UUID}'::uuid END)`,
     );
   }
@@ -237,8 +301,9 @@ function cardPageStatement(withCursor, take) {
   }
   return statement;
 }
-const BOARD_ACCESS_NAME = statementName('board_access', BOARD_WITH_ROLE_SQL);
 const prepared = (prefix, text) => ({ name: statementName(prefix, text), text });
+const BOARD_RESOLVE = prepared('tenant_boards', BOARD_RESOLVE_SQL);
+const CARD_RESOLVE = prepared('tenant_cards', CARD_RESOLVE_SQL);
 const IDEMPOTENCY_LOCK = prepared('idempotency_lock', IDEMPOTENCY_LOCK_SQL);
 const IDEMPOTENCY_FIND = prepared('idempotency_find', IDEMPOTENCY_FIND_SQL);
 const IDEMPOTENCY_DELETE = prepared('idempotency_delete', IDEMPOTENCY_DELETE_SQL);
@@ -298,6 +363,7 @@ const toCardResponse = (c) => ({
   version: c.version,
   createdAt: c.createdAt.toISOString(),
   updatedAt: c.updatedAt.toISOString(),
+  remindBefore: c.remindBefore,
   description: c.description,
   checklist: c.checklist.map((item) => ({ text: item.text, done: item.done })),
 });
@@ -325,9 +391,12 @@ const toCardSummary = (c) => ({
   checklistDone: c.checklistDone,
 });
 
+/** The card list's keyset binding (src/kernel/keyset.ts defineKeyset, CardList). */
+const CURSOR_BINDING =
+  'cards.list|col.position:ASC:text,col.id:ASC:uuid,c.position:ASC:text,c.id:ASC:uuid';
 function cursorMac(payload) {
   return createHmac('sha256', CURSOR_KEY)
-    .update(payload)
+    .update(`${CURSOR_BINDING}\n${payload}`)
     .digest()
     .subarray(0, 12)
     .toString('base64url');
@@ -338,9 +407,10 @@ const encodeCursor = (values) => {
 };
 function decodeCursor(cursor) {
   const invalid = () => new HttpProblem(400, 'Bad Request', 'The cursor is invalid.');
-  const [payload, mac] = cursor.split('.');
+  const [payload, mac, extra] = cursor.split('.');
   const expected = payload ? cursorMac(payload) : '';
   if (
+    extra !== undefined ||
     !payload ||
     !mac ||
     mac.length !== expected.length ||
@@ -354,15 +424,7 @@ function decodeCursor(cursor) {
   } catch {
     throw invalid();
   }
-  if (
-    !Array.isArray(values) ||
-    values.length !== 4 ||
-    !values.every((v) => typeof v === 'string') ||
-    !UUID.test(values[1]) ||
-    !UUID.test(values[3])
-  ) {
-    throw invalid();
-  }
+  if (!Array.isArray(values) || values.length !== 4) throw invalid();
   return values;
 }
 
@@ -375,19 +437,8 @@ async function withConnection(work) {
     client.release();
   }
 }
-async function inTransaction(client, work) {
-  await client.query('START TRANSACTION');
-  try {
-    const result = await work();
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK');
-    throw err;
-  }
-}
-
-const CARD_FIELDS = [
+/** The fields of a card its audit events show (src/board/cards.service.ts CARD_EVENT_FIELDS). */
+const CARD_EVENT_FIELDS = [
   'title',
   'description',
   'columnId',
@@ -395,19 +446,28 @@ const CARD_FIELDS = [
   'labelIds',
   'assigneeIds',
   'dueAt',
+  'remindBefore',
   'checklist',
   'archivedAt',
 ];
 
-/** Audit append, as AuditService.record: lock the chain head, hash, insert + head update. */
-async function recordCardEvent(client, meta, card, action, changes) {
+const GENESIS_HASH = '0'.repeat(64);
+
+/**
+ * The audit append of a card event, as the unit of work does it just before COMMIT
+ * (AuditService.appendBatch): lock the chain head (created on first use), hash, then insert the
+ * event and advance the head in one statement.
+ */
+async function appendCardEvent(client, meta, card, action, changes) {
   const chainKey = `ws:${card.workspaceId}`;
-  let [head] = (await client.query(LOCK_HEAD_SQL, [chainKey])).rows;
+  const keys = [chainKey];
+  let [head] = (await client.query(LOCK_HEADS_SQL, [keys])).rows;
   if (!head) {
-    await client.query(INSERT_HEAD_SQL, [chainKey, '0'.repeat(64)]);
-    [head] = (await client.query(LOCK_HEAD_SQL, [chainKey])).rows;
+    await client.query(INSERT_HEADS_SQL, [keys, GENESIS_HASH]);
+    [head] = (await client.query(LOCK_HEADS_SQL, [keys])).rows;
   }
   const last = head.lastOccurredAt ? new Date(head.lastOccurredAt).getTime() : 0;
+  const occurredAt = new Date(Math.max(Date.now(), last));
   const hashed = {
     id: uuidv7(),
     workspaceId: card.workspaceId,
@@ -421,34 +481,38 @@ async function recordCardEvent(client, meta, card, action, changes) {
     requestId: meta.requestId,
     ip: meta.ip,
     userAgent: meta.userAgent?.slice(0, 512) ?? null,
-    occurredAt: new Date(Math.max(Date.now(), last)).toISOString(),
+    occurredAt: occurredAt.toISOString(),
     prevHash: head.lastHash,
   };
   const hash = eventHash(hashed);
-  await client.query(APPEND_EVENT_SQL, [
-    hashed.id,
-    hashed.workspaceId,
-    chainKey,
-    hashed.seq,
-    'user',
-    meta.userId,
-    action,
-    'card',
-    card.id,
-    JSON.stringify(hashed.changes),
-    hashed.requestId,
-    hashed.ip,
-    hashed.userAgent,
-    new Date(hashed.occurredAt),
-    hashed.prevHash,
-    hash,
+  await client.query(APPEND_EVENTS_SQL, [
+    [hashed.id],
+    [hashed.workspaceId],
+    [chainKey],
+    [hashed.seq],
+    ['user'],
+    [meta.userId],
+    [action],
+    ['card'],
+    [card.id],
+    [JSON.stringify(hashed.changes)],
+    [hashed.requestId],
+    [hashed.ip],
+    [hashed.userAgent],
+    [hashed.occurredAt],
+    [hashed.prevHash],
+    [hash],
+    [chainKey],
+    [hashed.seq],
+    [hash],
+    [hashed.occurredAt],
   ]);
 }
 
 /** Locks the target column; 422 unless it is a column of the board. */
 async function lockTargetColumn(client, workspaceId, boardId, columnId) {
-  const [column] = (await client.query(LOCK_COLUMN_SQL, [columnId])).rows;
-  if (!column || column.workspaceId !== workspaceId || column.boardId !== boardId) {
+  const [column] = (await client.query(LOCK_COLUMN_SQL, [workspaceId, columnId])).rows;
+  if (!column || column.boardId !== boardId) {
     throw unprocessable('columnId is not a column of this board.');
   }
   if (column.boardArchivedAt) throw new HttpProblem(409, 'Conflict', 'board archived');
@@ -562,42 +626,57 @@ app.get('/v1/boards/:boardId/cards', async (request) => {
   if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw unprocessable('limit');
   if (cursor !== undefined && (typeof cursor !== 'string' || cursor.length > 1024))
     throw unprocessable('cursor');
-  return withConnection(async (client) => {
-    const [board] = (
-      await client.query({
-        name: BOARD_ACCESS_NAME,
-        text: BOARD_WITH_ROLE_SQL,
-        values: [boardId, userId],
-      })
-    ).rows;
-    if (!board) throw notFound('Board not found.');
-    authorize(board.memberRole, 'viewer', 'Board not found.');
-    const after = cursor ? decodeCursor(cursor) : null;
-    const statement = cardPageStatement(after !== null, limit + 1);
-    const values = after ? [board.workspaceId, boardId, ...after] : [board.workspaceId, boardId];
-    const { rows } = await client.query({ name: statement.name, text: statement.text, values });
-    const hasMore = rows.length > limit;
-    const pageRows = hasMore ? rows.slice(0, limit) : rows;
-    const last = pageRows[pageRows.length - 1];
-    return {
-      data: pageRows.map(toCardSummary),
-      nextCursor:
-        hasMore && last
-          ? encodeCursor([last.columnPosition, last.columnId, last.position, last.id])
-          : null,
-    };
-  });
+  // Outside a transaction workdeck runs each statement on a pool connection of its own.
+  const [board] = (await pool.query({ ...BOARD_RESOLVE, values: [boardId, userId] })).rows;
+  authorize(board?.__workspaceId ? board.__role : null, 'viewer', 'Board not found.');
+  const after = cursor ? decodeCursor(cursor) : null;
+  const statement = cardPageStatement(after !== null, limit + 1);
+  const values = after ? [board.workspaceId, boardId, ...after] : [board.workspaceId, boardId];
+  const { rows } = await pool.query({ name: statement.name, text: statement.text, values });
+  const hasMore = rows.length > limit;
+  const pageRows = hasMore ? rows.slice(0, limit) : rows;
+  const last = pageRows[pageRows.length - 1];
+  return {
+    data: pageRows.map(toCardSummary),
+    nextCursor:
+      hasMore && last
+        ? encodeCursor([last.columnPosition, last.columnId, last.position, last.id])
+        : null,
+  };
 });
+
+/** A resolved card row without the tenancy columns and the board's archive state. */
+function cardOf(row) {
+  const { __workspaceId, __role, boardArchivedAt, ...card } = row;
+  return card;
+}
 
 app.get('/v1/cards/:cardId', async (request, reply) => {
   const userId = authenticate(request);
   const cardId = uuidParam(request.params.cardId, 'cardId');
-  const [row] = (await pool.query(CARD_WITH_ACCESS_SQL, [cardId, userId])).rows;
-  if (!row) throw notFound('Card not found.');
-  authorize(row.memberRole, 'viewer', 'Card not found.');
+  const [row] = (await pool.query({ ...CARD_RESOLVE, values: [cardId, userId] })).rows;
+  authorize(row?.__workspaceId ? row.__role : null, 'viewer', 'Card not found.');
   reply.header('ETag', `"${row.version}"`);
-  return toCardResponse(row);
+  return toCardResponse(cardOf(row));
 });
+
+/**
+ * A transaction as TypeORM opens and ends it, with the unit of work's before-commit hooks
+ * (the audit append runs last, after the Idempotency-Key record is written).
+ */
+async function inTransaction(client, work) {
+  const beforeCommit = [];
+  await client.query('START TRANSACTION');
+  try {
+    const result = await work({ beforeCommit: (hook) => beforeCommit.push(hook) });
+    for (const hook of beforeCommit) await hook();
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK');
+    throw err;
+  }
+}
 
 /**
  * Idempotency-Key as workdeck's interceptor: a transaction around the handler that first takes
@@ -611,7 +690,7 @@ async function idempotent(client, request, reply, status, handler) {
   const requestHash = createHash('sha256')
     .update(`${request.method} ${request.url}\n${canonicalJson(request.body ?? null)}`)
     .digest('hex');
-  return inTransaction(client, async () => {
+  return inTransaction(client, async (tx) => {
     const [{ locked }] = (
       await client.query({ ...IDEMPOTENCY_LOCK, values: [`${caller}\n${key}`] })
     ).rows;
@@ -622,7 +701,7 @@ async function idempotent(client, request, reply, status, handler) {
       reply.header('Idempotent-Replayed', 'true');
       return existing.responseBody;
     }
-    const body = await handler();
+    const body = await handler(tx);
     if (existing) await client.query({ ...IDEMPOTENCY_DELETE, values: [existing.id] });
     await client.query({
       ...IDEMPOTENCY_INSERT,
@@ -653,24 +732,18 @@ app.post('/v1/boards/:boardId/cards', async (request, reply) => {
   const boardId = uuidParam(request.params.boardId, 'boardId');
   const dto = createCardBody(request.body);
   const body = await withConnection((client) =>
-    idempotent(client, request, reply, 201, async () => {
-      const [board] = (
-        await client.query({
-          name: BOARD_ACCESS_NAME,
-          text: BOARD_WITH_ROLE_SQL,
-          values: [boardId, userId],
-        })
-      ).rows;
-      if (!board) throw notFound('Board not found.');
-      authorize(board.memberRole, 'member', 'Board not found.');
+    idempotent(client, request, reply, 201, async (tx) => {
+      const [board] = (await client.query({ ...BOARD_RESOLVE, values: [boardId, userId] })).rows;
+      authorize(board?.__workspaceId ? board.__role : null, 'member', 'Board not found.');
+      const workspaceId = board.__workspaceId;
       if (board.archivedAt) throw new HttpProblem(409, 'Conflict', 'board archived');
       let columnId = dto.columnId;
       if (!columnId) {
-        const [first] = (await client.query(FIRST_COLUMN_SQL, [board.workspaceId, boardId])).rows;
+        const [first] = (await client.query(FIRST_COLUMN_SQL, [workspaceId, boardId])).rows;
         if (!first) throw unprocessable('The board has no columns; create one first.');
         columnId = first.id;
       }
-      const column = await lockTargetColumn(client, board.workspaceId, boardId, columnId);
+      const column = await lockTargetColumn(client, workspaceId, boardId, columnId);
       await assertRoom(client, column);
       const id = uuidv7();
       const { key } = await endKey(client, column, id, dto.placement);
@@ -678,7 +751,7 @@ app.post('/v1/boards/:boardId/cards', async (request, reply) => {
       const [inserted] = (
         await client.query(INSERT_CARD_SQL, [
           id,
-          board.workspaceId,
+          workspaceId,
           boardId,
           column.id,
           key,
@@ -688,15 +761,13 @@ app.post('/v1/boards/:boardId/cards', async (request, reply) => {
           JSON.stringify([]),
           userId,
           column.isDone,
+          JSON.stringify([]),
         ])
       ).rows;
       const card = { ...inserted, labelIds: [], assigneeIds: [] };
-      await recordCardEvent(
-        client,
-        metaOf(request, userId),
-        card,
-        'card.created',
-        diffChanges(null, card, CARD_FIELDS),
+      const changes = diffChanges(null, card, CARD_EVENT_FIELDS);
+      tx.beforeCommit(() =>
+        appendCardEvent(client, metaOf(request, userId), card, 'card.created', changes),
       );
       return toCardResponse(card);
     }),
@@ -711,12 +782,11 @@ app.post('/v1/cards/:cardId/move', async (request, reply) => {
   const cardId = uuidParam(request.params.cardId, 'cardId');
   const dto = moveCardBody(request.body);
   const body = await withConnection((client) =>
-    idempotent(client, request, reply, 200, async () => {
-      const [row] = (await client.query(CARD_WITH_ACCESS_SQL, [cardId, userId])).rows;
-      if (!row) throw notFound('Card not found.');
-      const { memberRole, boardArchivedAt, ...card } = row;
-      authorize(memberRole, 'member', 'Card not found.');
-      if (boardArchivedAt) throw new HttpProblem(409, 'Conflict', 'board archived');
+    idempotent(client, request, reply, 200, async (tx) => {
+      const [row] = (await client.query({ ...CARD_RESOLVE, values: [cardId, userId] })).rows;
+      authorize(row?.__workspaceId ? row.__role : null, 'member', 'Card not found.');
+      if (row.boardArchivedAt) throw new HttpProblem(409, 'Conflict', 'board archived');
+      const card = cardOf(row);
       if (card.archivedAt) throw new HttpProblem(409, 'Conflict', 'card archived');
       const column = await lockTargetColumn(client, card.workspaceId, card.boardId, dto.columnId);
       const entering = column.id !== card.columnId;
@@ -725,31 +795,36 @@ app.post('/v1/cards/:cardId/move', async (request, reply) => {
       if (card.columnId === column.id) {
         const self = { id: card.id, position: card.position };
         if ((!lower || precedes(lower, self)) && (!upper || precedes(self, upper))) {
-          const [current] = (await client.query(FIND_CARD_SQL, [card.id])).rows;
+          const [current] = (await client.query(FIND_CARD_SQL, [card.workspaceId, card.id])).rows;
           if (current.version !== card.version)
             throw new HttpProblem(409, 'Conflict', 'concurrent');
           return toCardResponse(current);
         }
       }
       if (key === null) throw new Error('rebalancing is not part of the baseline');
-      const [after] = (
-        await client.query(MOVE_CARD_SQL, [
-          card.workspaceId,
-          card.id,
-          column.id,
-          key,
-          entering,
-          column.isDone,
-          card.version,
-        ])
-      ).rows;
-      if (!after) throw new HttpProblem(409, 'Conflict', 'concurrent');
-      await recordCardEvent(
-        client,
-        metaOf(request, userId),
-        after,
-        'card.moved',
-        diffChanges(card, after, ['columnId', 'position']),
+      const done = entering && column.isDone;
+      const { rowCount } = await client.query(moveCardStatement(entering, done), [
+        column.id,
+        key,
+        card.id,
+        card.version,
+      ]);
+      if (rowCount !== 1) throw new HttpProblem(409, 'Conflict', 'concurrent');
+      // The card as stored, computed as workdeck does (the version guard proves the row).
+      const { txNow } = column;
+      const after = {
+        ...card,
+        columnId: column.id,
+        position: key,
+        version: card.version + 1,
+        updatedAt: txNow,
+        columnEnteredAt: entering ? txNow : card.columnEnteredAt,
+        doneFirstAt: done ? (card.doneFirstAt ?? txNow) : card.doneFirstAt,
+        doneLastAt: done ? txNow : card.doneLastAt,
+      };
+      const changes = diffChanges(card, after, ['columnId', 'position']);
+      tx.beforeCommit(() =>
+        appendCardEvent(client, metaOf(request, userId), after, 'card.moved', changes),
       );
       return toCardResponse(after);
     }),
