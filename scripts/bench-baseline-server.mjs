@@ -202,12 +202,16 @@ function moveCardSql(entering, done) {
   return `UPDATE "cards" SET ${sets.join(', ')} WHERE "id" = $3 AND "version" = $4`;
 }
 const moveStatements = new Map();
-/** The move's statement, as workdeck sends it (unnamed: built per call by TypeORM). */
+/** The move's statement, prepared as workdeck's compiled `updateVersioned` runs it. */
 function moveCardStatement(entering, done) {
   const key = `${entering}:${done}`;
-  let text = moveStatements.get(key);
-  if (!text) moveStatements.set(key, (text = moveCardSql(entering, done)));
-  return text;
+  let statement = moveStatements.get(key);
+  if (!statement)
+    moveStatements.set(
+      key,
+      (statement = prepared('versioned_update', moveCardSql(entering, done))),
+    );
+  return statement;
 }
 
 // The audit append (src/audit/audit.service.ts appendBatch): lock the heads, insert + advance.
@@ -803,12 +807,10 @@ app.post('/v1/cards/:cardId/move', async (request, reply) => {
       }
       if (key === null) throw new Error('rebalancing is not part of the baseline');
       const done = entering && column.isDone;
-      const { rowCount } = await client.query(moveCardStatement(entering, done), [
-        column.id,
-        key,
-        card.id,
-        card.version,
-      ]);
+      const { rowCount } = await client.query({
+        ...moveCardStatement(entering, done),
+        values: [column.id, key, card.id, card.version],
+      });
       if (rowCount !== 1) throw new HttpProblem(409, 'Conflict', 'concurrent');
       // The card as stored, computed as workdeck does (the version guard proves the row).
       const { txNow } = column;

@@ -68,3 +68,43 @@ export async function preparedQuery<T>(
     if (owned) await owned.release();
   }
 }
+
+/**
+ * An INSERT, UPDATE or DELETE as a named prepared statement (see `preparedQuery`): the number
+ * of rows it affected. Errors surface as TypeORM's `QueryFailedError`; on embedded PGlite it
+ * runs through the query runner (`affected` of its structured result).
+ */
+export async function preparedExecute(
+  em: EntityManager,
+  prefix: string,
+  sql: string,
+  params: unknown[],
+): Promise<number | undefined> {
+  const options = em.connection.driver.options as { driver?: unknown };
+  const owned: QueryRunner | undefined = em.queryRunner
+    ? undefined
+    : em.connection.createQueryRunner();
+  const runner = em.queryRunner ?? owned!;
+  try {
+    if (options.driver) return (await runner.query(sql, params, true)).affected;
+    const client = (await runner.connect()) as {
+      query(config: {
+        name: string;
+        text: string;
+        values: unknown[];
+      }): Promise<{ rowCount: number | null }>;
+    };
+    try {
+      const result = await client.query({
+        name: statementName(prefix, sql),
+        text: sql,
+        values: params,
+      });
+      return result.rowCount ?? undefined;
+    } catch (err) {
+      throw new QueryFailedError(sql, params, err as Error);
+    }
+  } finally {
+    if (owned) await owned.release();
+  }
+}
