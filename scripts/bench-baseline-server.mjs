@@ -197,7 +197,9 @@ const INSERT_CARD_SQL = `INSERT INTO cards AS t (id, workspace_id, board_id, col
 function moveCardSql(entering, done) {
   const sets = ['"column_id" = $1', '"position" = $2'];
   if (entering) sets.push('"column_entered_at" = now()');
-  if (done) sets.push('"done_first_at" = COALESCE(done_first_at, now())', '"done_last_at" = now()');
+  if (done) {
+    sets.push('"done_first_at" = COALESCE("done_first_at", now())', '"done_last_at" = now()');
+  }
   sets.push('"version" = "version" + 1', '"updated_at" = now()');
   return `UPDATE "cards" SET ${sets.join(', ')} WHERE "id" = $3 AND "version" = $4`;
 }

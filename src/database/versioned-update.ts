@@ -48,12 +48,34 @@ function shapeOf(values: Record<string, SetValue>): string {
 }
 
 /**
+ * A SQL expression of a `set` as the query builder rewrites it (`replacePropertyNamesForTheWholeQuery`):
+ * every word that is a column's property name or database name, standing between one of
+ * ` =(` (or the start) and one of ` =),` (or the end), becomes the quoted column name.
+ */
+function columnNamesQuoted(
+  expression: string,
+  metadata: EntityMetadata,
+  escape: (name: string) => string,
+): string {
+  const names = new Map<string, string>();
+  for (const c of metadata.columns) names.set(c.databaseName, c.databaseName);
+  for (const c of metadata.columns) names.set(c.propertyName, c.databaseName);
+  for (const c of metadata.columns) names.set(c.propertyPath, c.databaseName);
+  return expression.replace(
+    /([ =(]|^)([^ =(),]+)(?=[ =),]|$)/gm,
+    (match, pre: string, word: string) => {
+      const name = names.get(word);
+      return name ? `${pre}${escape(name)}` : match;
+    },
+  );
+}
+
+/**
  * The UPDATE TypeORM's query builder sends for `.update(entity).set({ ...values, version: () =>
  * 'version + 1', updatedAt: () => 'now()' }).where('id = :id AND version = :version')`, the
  * same text: `UPDATE "cards" SET "title" = $1, "version" = "version" + 1, "updated_at" = now()
  * WHERE "id" = $2 AND "version" = $3`. Null (the query builder is used) for what this compiler
- * does not cover: relations, embedded or non-updatable columns, a schema-qualified table, or a
- * raw expression naming a property (the query builder would rewrite it to the column name).
+ * does not cover: relations, embedded or non-updatable columns, a schema-qualified table.
  */
 function compileUpdate(
   em: EntityManager,
@@ -61,12 +83,12 @@ function compileUpdate(
   values: Record<string, SetValue>,
 ): CompiledUpdate | null {
   const driver = em.connection.driver;
-  if (metadata.schema || metadata.tablePath !== metadata.tableName) return null;
+  if (metadata.schema || metadata.tablePath !== metadata.tableName || metadata.relations.length > 0)
+    return null;
   const version = metadata.findColumnWithPropertyName('version');
   const updatedAt = metadata.findColumnWithPropertyName('updatedAt');
   const id = metadata.findColumnWithPropertyName('id');
   if (!version || !updatedAt || !id) return null;
-  const properties = new Set(metadata.columns.map((c) => c.propertyName));
   const sets: string[] = [];
   const bound: CompiledUpdate['bound'] = [];
   const all: Record<string, SetValue> = {
@@ -88,14 +110,9 @@ function compileUpdate(
       return null;
     }
     if (typeof value === 'function') {
-      const expression = (value as () => string)();
-      // Words of the expression that are property names would be rewritten by the builder.
-      const words = expression.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? [];
-      const renamed = words.some(
-        (w) => properties.has(w) && metadata.findColumnWithPropertyName(w)!.databaseName !== w,
+      sets.push(
+        `${driver.escape(column.databaseName)} = ${columnNamesQuoted((value as () => string)(), metadata, driver.escape.bind(driver))}`,
       );
-      if (renamed) return null;
-      sets.push(`${driver.escape(column.databaseName)} = ${expression}`);
     } else {
       bound.push({ property, column });
       sets.push(`${driver.escape(column.databaseName)} = $${bound.length}`);
@@ -125,6 +142,27 @@ function compiledUpdateFor(
 }
 
 /**
+ * The compiled statement of `updateVersioned` and its parameters; null where the query builder
+ * is used instead (see `compileUpdate`).
+ */
+export function versionedUpdateStatement<T extends ObjectLiteral>(
+  em: EntityManager,
+  entity: EntityTarget<T>,
+  id: string,
+  readVersion: number,
+  values: Record<string, unknown>,
+): { sql: string; params: unknown[] } | null {
+  const compiled = compiledUpdateFor(em, em.connection.getMetadata(entity), values);
+  if (!compiled) return null;
+  const driver = em.connection.driver;
+  const params = compiled.bound.map(({ property, column }) =>
+    driver.preparePersistentValue(values[property], column),
+  );
+  params.push(id, readVersion);
+  return { sql: compiled.sql, params };
+}
+
+/**
  * Writes `values` to the row only if it is still at `readVersion`, bumping its version.
  *
  * The caller read the row (and checked `If-Match` against it) in the same transaction; if
@@ -144,16 +182,10 @@ export async function updateVersioned<T extends ObjectLiteral>(
   values: Record<string, unknown>,
 ): Promise<number> {
   checkIfMatch(readVersion, ifMatch);
-  const metadata = em.connection.getMetadata(entity);
-  const compiled = compiledUpdateFor(em, metadata, values);
+  const statement = versionedUpdateStatement(em, entity, id, readVersion, values);
   let affected: number | null | undefined;
-  if (compiled) {
-    const driver = em.connection.driver;
-    const params = compiled.bound.map(({ property, column }) =>
-      driver.preparePersistentValue(values[property], column),
-    );
-    params.push(id, readVersion);
-    affected = await preparedExecute(em, 'versioned_update', compiled.sql, params);
+  if (statement) {
+    affected = await preparedExecute(em, 'versioned_update', statement.sql, statement.params);
   } else {
     const result = await em
       .createQueryBuilder()
