@@ -310,6 +310,15 @@ function cardPageStatement(withCursor, take) {
 const prepared = (prefix, text) => ({ name: statementName(prefix, text), text });
 const BOARD_RESOLVE = prepared('tenant_boards', BOARD_RESOLVE_SQL);
 const CARD_RESOLVE = prepared('tenant_cards', CARD_RESOLVE_SQL);
+// The statements of a create or move that workdeck prepares (src/board/cards.queries.ts,
+// src/audit/audit.service.ts).
+const LOCK_COLUMN = prepared('lock_column', LOCK_COLUMN_SQL);
+const COUNT_ACTIVE = prepared('count_active_cards', COUNT_ACTIVE_SQL);
+const FIRST_CARD = prepared('card_neighbour', FIRST_CARD_SQL);
+const LAST_CARD = prepared('card_neighbour', LAST_CARD_SQL);
+const INSERT_CARD = prepared('insert_card', INSERT_CARD_SQL);
+const LOCK_HEADS = prepared('audit_lock_heads', LOCK_HEADS_SQL);
+const APPEND_EVENTS = prepared('audit_append', APPEND_EVENTS_SQL);
 const IDEMPOTENCY_LOCK = prepared('idempotency_lock', IDEMPOTENCY_LOCK_SQL);
 const IDEMPOTENCY_FIND = prepared('idempotency_find', IDEMPOTENCY_FIND_SQL);
 const IDEMPOTENCY_DELETE = prepared('idempotency_delete', IDEMPOTENCY_DELETE_SQL);
@@ -467,10 +476,10 @@ const GENESIS_HASH = '0'.repeat(64);
 async function appendCardEvent(client, meta, card, action, changes) {
   const chainKey = `ws:${card.workspaceId}`;
   const keys = [chainKey];
-  let [head] = (await client.query(LOCK_HEADS_SQL, [keys])).rows;
+  let [head] = (await client.query({ ...LOCK_HEADS, values: [keys] })).rows;
   if (!head) {
     await client.query(INSERT_HEADS_SQL, [keys, GENESIS_HASH]);
-    [head] = (await client.query(LOCK_HEADS_SQL, [keys])).rows;
+    [head] = (await client.query({ ...LOCK_HEADS, values: [keys] })).rows;
   }
   const last = head.lastOccurredAt ? new Date(head.lastOccurredAt).getTime() : 0;
   const occurredAt = new Date(Math.max(Date.now(), last));
@@ -491,33 +500,36 @@ async function appendCardEvent(client, meta, card, action, changes) {
     prevHash: head.lastHash,
   };
   const hash = eventHash(hashed);
-  await client.query(APPEND_EVENTS_SQL, [
-    [hashed.id],
-    [hashed.workspaceId],
-    [chainKey],
-    [hashed.seq],
-    ['user'],
-    [meta.userId],
-    [action],
-    ['card'],
-    [card.id],
-    [JSON.stringify(hashed.changes)],
-    [hashed.requestId],
-    [hashed.ip],
-    [hashed.userAgent],
-    [hashed.occurredAt],
-    [hashed.prevHash],
-    [hash],
-    [chainKey],
-    [hashed.seq],
-    [hash],
-    [hashed.occurredAt],
-  ]);
+  await client.query({
+    ...APPEND_EVENTS,
+    values: [
+      [hashed.id],
+      [hashed.workspaceId],
+      [chainKey],
+      [hashed.seq],
+      ['user'],
+      [meta.userId],
+      [action],
+      ['card'],
+      [card.id],
+      [JSON.stringify(hashed.changes)],
+      [hashed.requestId],
+      [hashed.ip],
+      [hashed.userAgent],
+      [hashed.occurredAt],
+      [hashed.prevHash],
+      [hash],
+      [chainKey],
+      [hashed.seq],
+      [hash],
+      [hashed.occurredAt],
+    ],
+  });
 }
 
 /** Locks the target column; 422 unless it is a column of the board. */
 async function lockTargetColumn(client, workspaceId, boardId, columnId) {
-  const [column] = (await client.query(LOCK_COLUMN_SQL, [workspaceId, columnId])).rows;
+  const [column] = (await client.query({ ...LOCK_COLUMN, values: [workspaceId, columnId] })).rows;
   if (!column || column.boardId !== boardId) {
     throw unprocessable('columnId is not a column of this board.');
   }
@@ -528,7 +540,10 @@ async function lockTargetColumn(client, workspaceId, boardId, columnId) {
 async function assertRoom(client, column, excludeId = null) {
   if (column.wipLimit === null) return;
   const [{ n }] = (
-    await client.query(COUNT_ACTIVE_SQL, [column.workspaceId, column.boardId, column.id, excludeId])
+    await client.query({
+      ...COUNT_ACTIVE,
+      values: [column.workspaceId, column.boardId, column.id, excludeId],
+    })
   ).rows;
   if (n >= column.wipLimit) throw new HttpProblem(409, 'Conflict', 'WIP limit');
 }
@@ -537,12 +552,10 @@ async function assertRoom(client, column, excludeId = null) {
 async function endKey(client, column, cardId, placement) {
   const top = placement === 'top';
   const [edge] = (
-    await client.query(top ? FIRST_CARD_SQL : LAST_CARD_SQL, [
-      column.workspaceId,
-      column.boardId,
-      column.id,
-      cardId,
-    ])
+    await client.query({
+      ...(top ? FIRST_CARD : LAST_CARD),
+      values: [column.workspaceId, column.boardId, column.id, cardId],
+    })
   ).rows;
   const lower = top ? null : (edge ?? null);
   const upper = top ? (edge ?? null) : null;
@@ -755,20 +768,23 @@ app.post('/v1/boards/:boardId/cards', async (request, reply) => {
       const { key } = await endKey(client, column, id, dto.placement);
       if (key === null) throw new Error('rebalancing is not part of the baseline');
       const [inserted] = (
-        await client.query(INSERT_CARD_SQL, [
-          id,
-          workspaceId,
-          boardId,
-          column.id,
-          key,
-          dto.title,
-          dto.description ?? '',
-          null,
-          JSON.stringify([]),
-          userId,
-          column.isDone,
-          JSON.stringify([]),
-        ])
+        await client.query({
+          ...INSERT_CARD,
+          values: [
+            id,
+            workspaceId,
+            boardId,
+            column.id,
+            key,
+            dto.title,
+            dto.description ?? '',
+            null,
+            JSON.stringify([]),
+            userId,
+            column.isDone,
+            JSON.stringify([]),
+          ],
+        })
       ).rows;
       const card = { ...inserted, labelIds: [], assigneeIds: [] };
       const changes = diffChanges(null, card, CARD_EVENT_FIELDS);

@@ -1,6 +1,7 @@
 import { Injectable, Optional } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { RequestContext } from '../common/request-context.js';
+import { preparedQuery } from '../database/prepared-query.js';
 import { newId } from '../database/uuid.js';
 import { auditActor, type Actor } from '../kernel/actor.js';
 import { Clock, SystemClock } from '../kernel/clock.js';
@@ -160,7 +161,9 @@ export class AuditService {
     const column = <K extends keyof AuditEventEntity>(key: K) => events.map((e) => e[key]);
     const touched = [...heads.entries()].filter(([, h]) => h.lastSeq !== h.lockedSeq);
     // Insert and head update in one statement: one round trip while holding the head locks.
-    await em.query(
+    await preparedQuery(
+      em,
+      'audit_append',
       `WITH inserted AS (
          INSERT INTO audit_events (id, workspace_id, chain_key, seq, actor_type, actor_id, action,
                                    entity_type, entity_id, changes, request_id, ip, user_agent,
@@ -211,13 +214,9 @@ export class AuditService {
     chainKeys: string[],
   ): Promise<Map<string, LockedHead>> {
     const select = () =>
-      em.query(
-        `SELECT chain_key AS "chainKey", last_seq AS "lastSeq", last_hash AS "lastHash",
-                last_occurred_at AS "lastOccurredAt"
-           FROM audit_chain_heads WHERE chain_key = ANY($1::varchar[])
-          ORDER BY chain_key FOR NO KEY UPDATE`,
-        [chainKeys],
-      ) as Promise<Array<ChainHead & { chainKey: string }>>;
+      preparedQuery<ChainHead & { chainKey: string }>(em, 'audit_lock_heads', LOCK_HEADS_SQL, [
+        chainKeys,
+      ]);
     let rows = await select();
     if (rows.length < chainKeys.length) {
       // First events of a chain: two first writers race here; one inserts, the other does
@@ -249,6 +248,12 @@ export class AuditService {
     );
   }
 }
+
+// Prepared once per connection (`preparedQuery`): every audited write sends both.
+const LOCK_HEADS_SQL = `SELECT chain_key AS "chainKey", last_seq AS "lastSeq", last_hash AS "lastHash",
+                last_occurred_at AS "lastOccurredAt"
+           FROM audit_chain_heads WHERE chain_key = ANY($1::varchar[])
+          ORDER BY chain_key FOR NO KEY UPDATE`;
 
 interface LockedHead {
   lockedSeq: bigint;

@@ -130,7 +130,8 @@ export async function insertCard(
   s: Scope,
   card: NewCard,
 ): Promise<Omit<CardRow, 'labelIds' | 'assigneeIds'>> {
-  const [row] = await s.query<Omit<CardRow, 'labelIds' | 'assigneeIds'>>(
+  const [row] = await s.prepared<Omit<CardRow, 'labelIds' | 'assigneeIds'>>(
+    'insert_card',
     `INSERT INTO cards AS t (id, workspace_id, board_id, column_id, position, title, description,
                              due_at, checklist, created_by, done_first_at, done_last_at,
                              remind_before)
@@ -174,7 +175,8 @@ export interface LockedColumn {
  * column in the workspace.
  */
 export async function lockColumn(s: Scope, columnId: string): Promise<LockedColumn | undefined> {
-  const [row] = await s.query<LockedColumn>(
+  const [row] = await s.prepared<LockedColumn>(
+    'lock_column',
     `SELECT col.id, col.workspace_id AS "workspaceId", col.board_id AS "boardId", col.position,
             col.wip_limit AS "wipLimit", col.is_done AS "isDone", b.archived_at AS "boardArchivedAt",
             now() AS "txNow"
@@ -203,7 +205,8 @@ export async function countActiveCards(
   column: ColumnKey,
   excludeCardId: string | null = null,
 ): Promise<number> {
-  const [row] = await s.query<{ n: number }>(
+  const [row] = await s.prepared<{ n: number }>(
+    'count_active_cards',
     `SELECT count(*)::int AS n FROM cards
       WHERE workspace_id = $1 AND board_id = $2 AND column_id = $3 AND archived_at IS NULL
         AND ($4::uuid IS NULL OR id <> $4::uuid)`,
@@ -259,7 +262,8 @@ export async function neighbour(
     range = `AND (position, id) ${side === 'next' ? '>' : '<'} ($5, $6::uuid)`;
   }
   const dir = side === 'next' ? 'ASC' : 'DESC';
-  const [row] = await s.query<KeyedCard>(
+  const [row] = await s.prepared<KeyedCard>(
+    'card_neighbour',
     `SELECT id, column_id AS "columnId", board_id AS "boardId", position
        FROM cards
       WHERE workspace_id = $1 AND board_id = $2 AND column_id = $3
