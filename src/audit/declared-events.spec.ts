@@ -2,9 +2,13 @@ import type { EntityManager } from 'typeorm';
 import { defineEvents, type EventType } from '../kernel/events.js';
 import { AuditService, declaredEvent } from './audit.service.js';
 
-/** Inside a transaction as far as the append is concerned; any statement would fail the test. */
+/**
+ * Inside a transaction as far as the append is concerned; any statement would fail the test.
+ * (An embedded-engine `driver` option: prepared statements then go through `query` too.)
+ */
 const em = {
   queryRunner: { isTransactionActive: true },
+  connection: { driver: { options: { driver: {} } } },
   query: () => Promise.reject(new Error('no statement expected')),
 } as unknown as EntityManager;
 
