@@ -35,6 +35,7 @@ interface CompiledUpdate {
 
 const compiledUpdates = new WeakMap<EntityMetadata, Map<string, CompiledUpdate | null>>();
 const compiledDeletes = new WeakMap<EntityMetadata, string | null>();
+const MAX_SHAPES_PER_ENTITY = 256;
 
 /** The shape of a values object: its keys in order, a SQL expression's text inline. */
 function shapeOf(values: Record<string, SetValue>): string {
@@ -136,6 +137,8 @@ function compiledUpdateFor(
   let compiled = byShape.get(shape);
   if (compiled === undefined) {
     compiled = compileUpdate(em, metadata, values);
+    // Callers pass a fixed set of shapes; a bound all the same, should one build expressions.
+    if (byShape.size >= MAX_SHAPES_PER_ENTITY) byShape.clear();
     byShape.set(shape, compiled);
   }
   return compiled;
