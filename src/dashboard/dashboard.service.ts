@@ -99,8 +99,8 @@ export class DashboardService {
       const [columns, due, throughput, times, ages] = [
         await q.columnCounts(s.em, ws),
         await q.dueCounts(s.em, ws, now),
-        await q.throughputByDay(s.em, ws, null, since, now, DEFAULT_TIME_ZONE),
-        await q.flowTimes(s.em, ws, null, since, now),
+        await q.throughputByUtcDay(s.em, ws, isoDay(since)),
+        await q.workspaceFlowTimes(s.em, ws, isoDay(since), since, now),
         await q.ages(s.em, ws, now),
       ];
       const boardIds = [...new Set(columns.map((c) => c.boardId))];
@@ -186,21 +186,19 @@ export class DashboardService {
     const range = validRange(query.from, query.to, tz);
     return this.uow.read(actor, DashboardBoards.ref(boardId), 'viewer', async (s) => {
       const ws = s.workspaceId;
-      const [[bounds]] = [
-        (await s.query<{ start: Date; end: Date }>(
-          `SELECT ($1::date::timestamp AT TIME ZONE $3) AS start,
-                  (($2::date + 1)::timestamp AT TIME ZONE $3) AS "end"`,
-          [range.from, range.to, tz],
-        )) as Array<{ start: Date; end: Date }>,
-      ];
-      const throughput = await q.throughputByDay(s.em, ws, boardId, bounds.start, bounds.end, tz);
-      const [times] = (await q.flowTimes(s.em, ws, boardId, bounds.start, bounds.end)).filter(
-        (r) => r.boardId === boardId,
-      );
-      const cfdRows = await q.cumulativeFlow(s.em, ws, boardId, range.from, range.to, tz);
-      const columnIds = (await q.boardColumns(s.em, ws, boardId)).map((c) => c.columnId);
-      for (const r of cfdRows) if (!columnIds.includes(r.columnId)) columnIds.push(r.columnId);
       const days = dayList(range.from, range.to);
+      const flow = await q.boardFlow(s.em, ws, boardId, range.from, days, tz);
+      const times = await q.boardFlowTimes(
+        s.em,
+        ws,
+        boardId,
+        flow.cuts[0],
+        flow.cuts[flow.cuts.length - 1],
+      );
+      const { throughput, cfd: cfdRows } = flow;
+      const columnIds = flow.columns.map((c) => c.columnId);
+      for (const r of cfdRows) if (!columnIds.includes(r.columnId)) columnIds.push(r.columnId);
+      const counts = new Map(cfdRows.map((r) => [`${r.day}|${r.columnId}`, r.count]));
       return {
         from: range.from,
         to: range.to,
@@ -209,13 +207,13 @@ export class DashboardService {
           days,
           throughput.filter((r) => r.boardId === boardId),
         ),
-        cycleTime: percentiles(times?.cycle ?? null, times?.cycleSamples ?? 0),
-        leadTime: percentiles(times?.lead ?? null, times?.leadSamples ?? 0),
+        cycleTime: percentiles(times.cycle, times.cycleSamples),
+        leadTime: percentiles(times.lead, times.leadSamples),
         cfd: days.map((day) => ({
           day,
           columns: columnIds.map((columnId) => ({
             columnId,
-            count: cfdRows.find((r) => r.day === day && r.columnId === columnId)?.count ?? 0,
+            count: counts.get(`${day}|${columnId}`) ?? 0,
           })),
         })),
       };
