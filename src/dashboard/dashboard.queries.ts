@@ -553,6 +553,7 @@ export async function workspaceFlowTimes(
   sinceDay: string,
   start: Date,
   end: Date,
+  exactMax = EXACT_SAMPLE_MAX,
 ): Promise<PercentileRow[]> {
   const hist = await flowHistogram(em, ws, null, sinceDay, '9999-12-31');
   const keys = [...new Set(hist.map((r) => r.boardId))];
@@ -564,11 +565,11 @@ export async function workspaceFlowTimes(
       counts(mine.map((r) => ({ bucket: r.bucket, n: r.lead }))),
     );
   });
-  const small = rows.filter((r) => r.leadSamples <= EXACT_SAMPLE_MAX);
+  const small = rows.filter((r) => r.leadSamples <= exactMax);
   if (small.length === 0) return rows;
   const total = rows.find((r) => r.boardId === null);
   const exact =
-    !total || total.leadSamples <= EXACT_SAMPLE_MAX
+    !total || total.leadSamples <= exactMax
       ? await flowTimes(em, ws, null, start, end)
       : await flowTimes(
           em,
@@ -578,7 +579,7 @@ export async function workspaceFlowTimes(
           end,
         );
   return rows.map((r) =>
-    r.leadSamples <= EXACT_SAMPLE_MAX ? (exact.find((e) => e.boardId === r.boardId) ?? r) : r,
+    r.leadSamples <= exactMax ? (exact.find((e) => e.boardId === r.boardId) ?? r) : r,
   );
 }
 
@@ -596,6 +597,7 @@ export async function boardFlowTimes(
   boardId: string,
   start: Date,
   end: Date,
+  exactMax = EXACT_SAMPLE_MAX,
 ): Promise<PercentileRow> {
   const firstMidnight = new Date(Math.ceil(start.getTime() / DAY_MS) * DAY_MS);
   const lastMidnight = new Date(Math.floor(end.getTime() / DAY_MS) * DAY_MS);
@@ -628,7 +630,7 @@ export async function boardFlowTimes(
     ...samples.map((s) => ({ bucket: histogramBucket(s.lead), n: 1 })),
   ]);
   const approx = fromHistogram(boardId, cycle, lead);
-  if (approx.leadSamples > EXACT_SAMPLE_MAX) return approx;
+  if (approx.leadSamples > exactMax) return approx;
   const [exact] = (await flowTimes(em, ws, boardId, start, end)).filter(
     (r) => r.boardId === boardId,
   );

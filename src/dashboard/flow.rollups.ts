@@ -32,8 +32,11 @@ export const HISTOGRAM_THRESHOLDS: readonly number[] = [
 /** The largest relative error of a histogram percentile of a minute or more (README). */
 export const HISTOGRAM_MAX_ERROR = 0.0445;
 
-/** Percentiles over at most this many samples are computed exactly from the cards. */
-export const EXACT_SAMPLE_MAX = 500;
+/**
+ * Percentiles over at most this many samples are computed exactly from the cards (an index
+ * range over at most this many finished cards per board); above it, from the histograms.
+ */
+export const EXACT_SAMPLE_MAX = 100;
 
 /** `width_bucket(seconds, HISTOGRAM_THRESHOLDS)`: how many lower bounds are ≤ `seconds`. */
 export function histogramBucket(seconds: number): number {

@@ -8,7 +8,11 @@ import { DashboardModule } from '../../src/dashboard/dashboard.module.js';
 import * as q from '../../src/dashboard/dashboard.queries.js';
 import { DashboardReconciler } from '../../src/dashboard/dashboard.reconciler.js';
 import { DashboardService } from '../../src/dashboard/dashboard.service.js';
-import { HISTOGRAM_MAX_ERROR, histogramPercentiles } from '../../src/dashboard/flow.rollups.js';
+import {
+  EXACT_SAMPLE_MAX,
+  HISTOGRAM_MAX_ERROR,
+  histogramPercentiles,
+} from '../../src/dashboard/flow.rollups.js';
 import { FakeClock } from '../../src/kernel/clock.js';
 import { MetricsService } from '../../src/kernel/metrics.js';
 import { OutboxConsumerRunner } from '../../src/kernel/outbox-consumers.js';
@@ -169,7 +173,9 @@ describeOnPostgres('dashboard rollups against a recount (random history)', () =>
       new Date('2026-02-28T18:15:00Z'),
       new Date('2026-04-20T18:15:00Z'),
     );
+    expect(exact.leadSamples).toBeGreaterThan(20);
     expect(m.leadTime.samples).toBe(exact.leadSamples);
+    expect(exact.leadSamples).toBeLessThanOrEqual(EXACT_SAMPLE_MAX);
     expect(m.cycleTime.samples).toBe(exact.cycleSamples);
     expect([m.leadTime.p50, m.leadTime.p85, m.leadTime.p95]).toEqual(
       exact.lead!.map((v) => Math.round(v)),
@@ -212,6 +218,37 @@ describeOnPostgres('dashboard rollups against a recount (random history)', () =>
         const want = Math.floor(values[i]);
         expect(Math.abs(v! - want)).toBeLessThanOrEqual(Math.max(2, want * HISTOGRAM_MAX_ERROR));
       });
+    }
+  });
+
+  it('answers from the histograms (edge days read exactly) within the stated error', async () => {
+    const em = h.dataSource.manager;
+    // Kathmandu days: the first and last UTC day are partial, read card by card.
+    const start = new Date('2026-02-28T18:15:00Z');
+    const end = new Date('2026-04-20T18:15:00Z');
+    const [exact] = await q.flowTimes(em, ws.workspaceId, boardId, start, end);
+    const approx = await q.boardFlowTimes(em, ws.workspaceId, boardId, start, end, 0);
+    const exactDash = (await q.flowTimes(em, ws.workspaceId, null, START, clock.now())).find(
+      (r) => r.boardId === boardId,
+    )!;
+    const dash = (await q.workspaceFlowTimes(em, ws.workspaceId, FROM, START, clock.now(), 0)).find(
+      (r) => r.boardId === boardId,
+    )!;
+    for (const [want, got] of [
+      [exact, approx],
+      [exactDash, dash],
+    ]) {
+      expect(got.leadSamples).toBe(want.leadSamples);
+      expect(got.cycleSamples).toBe(want.cycleSamples);
+      const pairs = [
+        ...want.cycle!.map((v, i) => [v, got.cycle![i]]),
+        ...want.lead!.map((v, i) => [v, got.lead![i]]),
+      ];
+      for (const [w, g] of pairs) {
+        expect(Math.abs(g - Math.floor(w))).toBeLessThanOrEqual(
+          Math.max(2, Math.floor(w) * HISTOGRAM_MAX_ERROR),
+        );
+      }
     }
   });
 
