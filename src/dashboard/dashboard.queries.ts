@@ -556,15 +556,17 @@ export async function workspaceFlowTimes(
   exactMax = EXACT_SAMPLE_MAX,
 ): Promise<PercentileRow[]> {
   const hist = await flowHistogram(em, ws, null, sinceDay, '9999-12-31');
-  const keys = [...new Set(hist.map((r) => r.boardId))];
-  const rows = keys.map((boardId) => {
-    const mine = hist.filter((r) => r.boardId === boardId);
-    return fromHistogram(
-      boardId,
-      counts(mine.map((r) => ({ bucket: r.bucket, n: r.cycle }))),
-      counts(mine.map((r) => ({ bucket: r.bucket, n: r.lead }))),
-    );
-  });
+  const byBoard = new Map<
+    string | null,
+    { cycle: Map<number, number>; lead: Map<number, number> }
+  >();
+  for (const r of hist) {
+    let g = byBoard.get(r.boardId);
+    if (!g) byBoard.set(r.boardId, (g = { cycle: new Map(), lead: new Map() }));
+    g.cycle.set(r.bucket, (g.cycle.get(r.bucket) ?? 0) + r.cycle);
+    g.lead.set(r.bucket, (g.lead.get(r.bucket) ?? 0) + r.lead);
+  }
+  const rows = [...byBoard].map(([boardId, g]) => fromHistogram(boardId, g.cycle, g.lead));
   const small = rows.filter((r) => r.leadSamples <= exactMax);
   if (small.length === 0) return rows;
   const total = rows.find((r) => r.boardId === null);

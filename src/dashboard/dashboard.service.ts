@@ -110,6 +110,7 @@ export class DashboardService {
         oldest.map((o) => o.cardId),
       );
       const days = dayList(isoDay(since), isoDay(now));
+      const throughputOf = groupBy(throughput, (r) => r.boardId);
       const totalsFor = (boardId: string | null): DashboardTotalsDto => {
         const cols = columns.filter((c) => boardId === null || c.boardId === boardId);
         const d = due.find((r) => r.boardId === boardId);
@@ -120,10 +121,7 @@ export class DashboardService {
           overdue: d?.overdue ?? 0,
           dueWithin24h: d?.dueWithin24h ?? 0,
           dueWithin7d: d?.dueWithin7d ?? 0,
-          throughput: perDay(
-            days,
-            throughput.filter((r) => r.boardId === boardId),
-          ),
+          throughput: perDay(days, throughputOf.get(boardId) ?? []),
           cycleTime: percentiles(t?.cycle ?? null, t?.cycleSamples ?? 0),
           age: ageOf(
             a?.ages ?? null,
@@ -286,8 +284,21 @@ export function dayList(from: string, to: string): string[] {
   return days;
 }
 
-const perDay = (days: string[], rows: q.DayCountRow[]): DayCountDto[] =>
-  days.map((day) => ({ day, count: rows.find((r) => r.day === day)?.count ?? 0 }));
+function perDay(days: string[], rows: q.DayCountRow[]): DayCountDto[] {
+  const count = new Map(rows.map((r) => [r.day, r.count]));
+  return days.map((day) => ({ day, count: count.get(day) ?? 0 }));
+}
+
+function groupBy<T, K>(rows: readonly T[], key: (row: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const g = groups.get(k);
+    if (g) g.push(r);
+    else groups.set(k, [r]);
+  }
+  return groups;
+}
 
 const seconds = (v: number | undefined | null): number | null =>
   v === undefined || v === null ? null : Math.round(v);
