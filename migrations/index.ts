@@ -8,6 +8,7 @@ import { ConnectorsSchema1795987160057 } from './1795987160057-ConnectorsSchema.
 import { CardsBySystemActors1795990015621 } from './1795990015621-CardsBySystemActors.js';
 import { NotesBySystemActors1795991032831 } from './1795991032831-NotesBySystemActors.js';
 import { DashboardRollups1795994098724 } from './1795994098724-DashboardRollups.js';
+import { DashboardDueHours1795996347836 } from './1795996347836-DashboardDueHours.js';
 
 /**
  * Every migration, in order. `npm run migration:generate -- Name` writes a new file and adds it
@@ -24,4 +25,5 @@ export const migrations: Function[] = [
   CardsBySystemActors1795990015621,
   NotesBySystemActors1795991032831,
   DashboardRollups1795994098724,
+  DashboardDueHours1795996347836,
 ];

@@ -300,10 +300,22 @@ function run(app, requests) {
 
 async function main() {
   await withClient(BASE_URL, (c) => c.query('SELECT 1'));
-  const dbName = `workdeck_bench_dash_${Date.now()}_${randomBytes(3).toString('hex')}`;
+  // BENCH_DASHBOARD_DB=<name> keeps the seeded database for the next run (seeding 1M takes
+  // minutes): created and seeded when missing, reused as it is otherwise, never dropped.
+  const keep = env.BENCH_DASHBOARD_DB;
+  if (keep && !/^[a-z_][a-z0-9_]*$/.test(keep)) throw new Error('BENCH_DASHBOARD_DB: a plain name');
+  const dbName = keep || `workdeck_bench_dash_${Date.now()}_${randomBytes(3).toString('hex')}`;
   const dbUrl = new URL(BASE_URL);
   dbUrl.pathname = `/${dbName}`;
-  await withClient(BASE_URL, (c) => c.query(`CREATE DATABASE ${dbName}`));
+  const exists = await withClient(BASE_URL, async (c) => {
+    const { rows } = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [dbName]);
+    if (rows.length === 0) await c.query(`CREATE DATABASE ${dbName}`);
+    return rows.length > 0;
+  });
+  const credentials = {
+    email: 'bench-dashboard@example.com',
+    password: 'correct horse battery staple',
+  };
   let app;
   try {
     execFileSync(process.execPath, [join(root, 'scripts/migrations.mjs'), 'run'], {
@@ -312,18 +324,29 @@ async function main() {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     app = await startApp(dbUrl.toString());
-    const reg = (
-      await api(app, 'POST', '/v1/auth/register', {
-        email: `bench-${randomBytes(4).toString('hex')}@example.com`,
-        password: 'correct horse battery staple',
-        name: 'Bench',
-      })
-    ).json;
-    const token = reg.accessToken;
-    const ws = (await api(app, 'POST', '/v1/workspaces', { name: 'Bench' }, token)).json.id;
-    const t0 = Date.now();
-    const boardId = await withClient(dbUrl.toString(), (db) => seed(db, ws));
-    log(`seeded ${CARDS} cards in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const seeded = exists
+      ? await withClient(dbUrl.toString(), async (db) => {
+          const { rows } = await db.query(
+            `SELECT workspace_id AS ws, id FROM dashboard_boards WHERE name = 'Board 0' LIMIT 1`,
+          );
+          return rows[0];
+        })
+      : undefined;
+    let token;
+    let ws;
+    let boardId;
+    if (seeded) {
+      token = (await api(app, 'POST', '/v1/auth/login', credentials)).json.accessToken;
+      ({ ws, id: boardId } = seeded);
+      log(`reusing ${dbName} (seeded before)`);
+    } else {
+      token = (await api(app, 'POST', '/v1/auth/register', { ...credentials, name: 'Bench' })).json
+        .accessToken;
+      ws = (await api(app, 'POST', '/v1/workspaces', { name: 'Bench' }, token)).json.id;
+      const t0 = Date.now();
+      boardId = await withClient(dbUrl.toString(), (db) => seed(db, ws));
+      log(`seeded ${CARDS} cards in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    }
     const seqScans = await withClient(dbUrl.toString(), (db) => explainAll(db, ws, boardId));
     const auth = { authorization: `Bearer ${token}` };
     const to = new Date().toISOString().slice(0, 10);
@@ -385,7 +408,9 @@ async function main() {
     }
   } finally {
     await app?.stop();
-    await withClient(BASE_URL, (c) => c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`));
+    if (!keep) {
+      await withClient(BASE_URL, (c) => c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`));
+    }
   }
 }
 

@@ -10,6 +10,7 @@ import { DashboardService } from './dashboard.service.js';
 import { DashboardBoardEntity } from './entities/dashboard-board.entity.js';
 import { DashboardCardEntity } from './entities/dashboard-card.entity.js';
 import { DashboardColumnEntity } from './entities/dashboard-column.entity.js';
+import { DashboardDueHourEntity } from './entities/dashboard-due-hour.entity.js';
 import { DashboardFlowBucketEntity } from './entities/dashboard-flow-bucket.entity.js';
 import { DashboardFlowDayEntity } from './entities/dashboard-flow-day.entity.js';
 import { DashboardFlowTimeEntity } from './entities/dashboard-flow-time.entity.js';
@@ -33,6 +34,7 @@ import { FlowProjector } from './flow.projector.js';
       DashboardFlowDayEntity,
       DashboardFlowTimeEntity,
       DashboardWipMonthEntity,
+      DashboardDueHourEntity,
     ]),
     AuditModule,
     BoardModule,

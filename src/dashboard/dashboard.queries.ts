@@ -2,6 +2,8 @@ import type { EntityManager } from 'typeorm';
 import {
   EXACT_SAMPLE_MAX,
   histogramBucket,
+  HOUR_MS,
+  hourOf,
   histogramPercentiles,
   nearestMidnight,
   nearestRank,
@@ -57,21 +59,52 @@ export interface DueRow {
   dueWithin7d: number;
 }
 
-/** Active, unfinished cards by due date: overdue, due in 24 h, due in 7 days (not overdue). */
-export function dueCounts(em: EntityManager, ws: string, now: Date): Promise<DueRow[]> {
-  return em.query(
-    `SELECT board_id AS "boardId",
-            count(*) FILTER (WHERE due_at < $2)::int AS overdue,
-            count(*) FILTER (WHERE due_at >= $2 AND due_at < $2::timestamptz + interval '24 hours')::int
-              AS "dueWithin24h",
-            count(*) FILTER (WHERE due_at >= $2)::int AS "dueWithin7d"
-       FROM dashboard_cards
+/**
+ * Active, unfinished cards by due date: overdue, due in 24 h, due in 7 days (not overdue), per
+ * live board and in total. From the due-hour rollups (one row per board and distinct due hour
+ * of such cards), except the three hours the windows cut (the hours holding now, now + 24 h and
+ * now + 7 d), whose cards are read by an index range on `due_at` and placed exactly.
+ */
+export async function dueCounts(em: EntityManager, ws: string, now: Date): Promise<DueRow[]> {
+  const day = now.getTime() + 24 * HOUR_MS;
+  const week = now.getTime() + 7 * 24 * HOUR_MS;
+  const cut = [now.getTime(), day, week].map((t) => hourOf(new Date(t)).getTime());
+  const hours = (await em.query(
+    `SELECT board_id AS "boardId", hour, cards FROM dashboard_due_hours
+      WHERE workspace_id = $1 AND cards <> 0 AND ${ON_LIVE_BOARDS}`,
+    [ws],
+  )) as Array<{ boardId: string; hour: Date | string; cards: number }>;
+  // Three index ranges on (workspace_id, due_at): an OR of them would scan the table.
+  const edge = (k: number) => `SELECT board_id AS "boardId", due_at AS "dueAt" FROM dashboard_cards
       WHERE workspace_id = $1 AND due_at IS NOT NULL AND archived_at IS NULL
-        AND finished_at IS NULL AND due_at < $2::timestamptz + interval '7 days'
-        AND ${ON_LIVE_BOARDS}
-      GROUP BY GROUPING SETS ((board_id), ())`,
-    [ws, now],
-  ) as Promise<DueRow[]>;
+        AND finished_at IS NULL AND ${ON_LIVE_BOARDS}
+        AND due_at >= $${2 + 2 * k} AND due_at < $${3 + 2 * k}`;
+  const edges = (await em.query([0, 1, 2].map(edge).join(' UNION ALL '), [
+    ws,
+    ...cut.flatMap((t) => [new Date(t), new Date(t + HOUR_MS)]),
+  ])) as Array<{ boardId: string; dueAt: Date | string }>;
+  const rows = new Map<string | null, DueRow>();
+  const add = (boardId: string, field: 'overdue' | 'dueWithin24h' | 'dueWithin7d', n: number) => {
+    for (const key of [boardId, null]) {
+      let r = rows.get(key);
+      if (!r) rows.set(key, (r = { boardId: key, overdue: 0, dueWithin24h: 0, dueWithin7d: 0 }));
+      r[field] += n;
+    }
+  };
+  const place = (boardId: string, t: number, n: number) => {
+    if (t < now.getTime()) add(boardId, 'overdue', n);
+    else if (t < week) {
+      add(boardId, 'dueWithin7d', n);
+      if (t < day) add(boardId, 'dueWithin24h', n);
+    }
+  };
+  for (const h of hours) {
+    const t = new Date(h.hour).getTime();
+    // A cut hour is counted from its cards below; any other hour lies wholly on one side.
+    if (!cut.includes(t)) place(h.boardId, t, h.cards);
+  }
+  for (const e of edges) place(e.boardId, new Date(e.dueAt).getTime(), 1);
+  return [...rows.values()];
 }
 
 export interface DayCountRow {
@@ -358,12 +391,15 @@ export function flowWindows(
 ): Promise<FlowRollupRow[]> {
   if (windows.length === 0) return Promise.resolve([]);
   return em.query(
-    `SELECT w.key AS day, b.column_id AS "columnId", sum(b.net)::int AS net,
-            sum(b.finished)::int AS finished
+    // LATERAL with its own aggregate: one index range per window (a plain join may be planned
+    // as one scan of the board's buckets compared with every window).
+    `SELECT w.key AS day, x.column_id AS "columnId", x.net, x.finished
        FROM unnest($3::text[], $4::timestamptz[], $5::timestamptz[]) AS w(key, lo, hi)
-       JOIN dashboard_flow_buckets b
-         ON b.workspace_id = $1 AND b.board_id = $2 AND b.bucket >= w.lo AND b.bucket < w.hi
-      GROUP BY w.key, b.column_id`,
+       CROSS JOIN LATERAL (
+         SELECT b.column_id, sum(b.net)::int AS net, sum(b.finished)::int AS finished
+           FROM dashboard_flow_buckets b
+          WHERE b.workspace_id = $1 AND b.board_id = $2 AND b.bucket >= w.lo AND b.bucket < w.hi
+          GROUP BY b.column_id) x`,
     [
       ws,
       boardId,

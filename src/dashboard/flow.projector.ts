@@ -94,10 +94,9 @@ export class FlowProjector {
       case 'card.updated': {
         const due = change(e, 'dueAt');
         if (!due) return false;
-        await em.query(
-          'UPDATE dashboard_cards SET due_at = $3 WHERE workspace_id = $1 AND card_id = $2',
-          [ws, id, timeOrNull(due.to)],
-        );
+        const card = await this.card(em, ws, id);
+        if (!card) return false;
+        await this.updateCard(em, ws, card, 'due_at = $3', [ws, id, timeOrNull(due.to)], at);
         return true;
       }
       case 'card.archived':
@@ -155,6 +154,7 @@ export class FlowProjector {
       'dashboard_flow_days',
       'dashboard_flow_times',
       'dashboard_wip_months',
+      'dashboard_due_hours',
     ]) {
       await em.query(`DELETE FROM ${table} WHERE workspace_id = $1 AND board_id = $2`, [
         ws,
@@ -457,6 +457,7 @@ export class FlowProjector {
         startedAt: r.old_startedAt,
         finishedAt: r.old_finishedAt,
         archivedAt: r.old_archivedAt,
+        dueAt: r.old_dueAt,
       } as FlowState);
       d.change(before, flowState(r), at);
     }

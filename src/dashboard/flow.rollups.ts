@@ -12,9 +12,11 @@ import type { EntityManager } from 'typeorm';
  * - `dashboard_flow_times`: per (board, UTC day of finish) a log-scale histogram of cycle and
  *   lead times (`HISTOGRAM_THRESHOLDS`).
  * - `dashboard_wip_months`: per (board, UTC month of start) the cards in progress.
+ * - `dashboard_due_hours`: per (board, UTC hour of the due date) the active, unfinished cards.
  */
 
 export const BUCKET_MS = 15 * 60 * 1000;
+export const HOUR_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
@@ -92,6 +94,7 @@ export const secondsBetween = (a: Date, b: Date): number =>
 
 export const bucketOf = (t: Date): Date =>
   new Date(Math.floor(t.getTime() / BUCKET_MS) * BUCKET_MS);
+export const hourOf = (t: Date): Date => new Date(Math.floor(t.getTime() / HOUR_MS) * HOUR_MS);
 export const utcDay = (t: Date): string => t.toISOString().slice(0, 10);
 export const utcMonth = (t: Date): string => `${t.toISOString().slice(0, 7)}-01`;
 /** The UTC midnight nearest to `t` (ties go forward). */
@@ -106,6 +109,7 @@ export interface FlowState {
   startedAt: Date | null;
   finishedAt: Date | null;
   archivedAt: Date | null;
+  dueAt: Date | null;
 }
 
 /** The SELECT list that reads a `FlowState` from `dashboard_cards` (alias optional). */
@@ -113,7 +117,7 @@ export const flowStateColumns = (alias = ''): string => {
   const a = alias ? `${alias}.` : '';
   return `${a}board_id AS "boardId", ${a}column_id AS "columnId", ${a}created_at AS "createdAt",
           ${a}started_at AS "startedAt", ${a}finished_at AS "finishedAt",
-          ${a}archived_at AS "archivedAt"`;
+          ${a}archived_at AS "archivedAt", ${a}due_at AS "dueAt"`;
 };
 
 const date = (v: Date | string | null): Date | null =>
@@ -128,6 +132,7 @@ export function flowState(row: FlowState): FlowState {
     startedAt: date(row.startedAt),
     finishedAt: date(row.finishedAt),
     archivedAt: date(row.archivedAt),
+    dueAt: date(row.dueAt ?? null),
   };
 }
 
@@ -145,6 +150,11 @@ interface TimeDelta {
   cycle: number;
   lead: number;
 }
+interface DueDelta {
+  boardId: string;
+  hour: string;
+  cards: number;
+}
 interface WipDelta {
   boardId: string;
   month: string;
@@ -161,6 +171,7 @@ export class RollupDeltas {
   private readonly days = new Map<string, FlowDelta>();
   private readonly times = new Map<string, TimeDelta>();
   private readonly wip = new Map<string, WipDelta>();
+  private readonly due = new Map<string, DueDelta>();
 
   /** A card went from `before` to `after` (either null: created / deleted) at `at`. */
   change(before: FlowState | null, after: FlowState | null, at: Date): void {
@@ -196,6 +207,13 @@ export class RollupDeltas {
       const d = this.wip.get(key) ?? { boardId: s.boardId, month, cards: 0 };
       d.cards += sign;
       this.wip.set(key, d);
+    }
+    if (s.dueAt !== null && s.finishedAt === null && s.archivedAt === null) {
+      const hour = hourOf(s.dueAt).toISOString();
+      const key = `${s.boardId}|${hour}`;
+      const d = this.due.get(key) ?? { boardId: s.boardId, hour, cards: 0 };
+      d.cards += sign;
+      this.due.set(key, d);
     }
   }
 
@@ -275,6 +293,29 @@ export class RollupDeltas {
         [ws, wip.map((r) => r.boardId), wip.map((r) => r.month), wip.map((r) => r.cards)],
       );
     }
+    const due = changed(this.due, (d) => d.cards !== 0);
+    if (due.length) {
+      const params = [
+        ws,
+        due.map((r) => r.boardId),
+        due.map((r) => r.hour),
+        due.map((r) => r.cards),
+      ];
+      await em.query(
+        `INSERT INTO dashboard_due_hours AS t (workspace_id, board_id, hour, cards)
+         SELECT $1, * FROM unnest($2::uuid[], $3::timestamptz[], $4::int[])
+         ON CONFLICT (workspace_id, board_id, hour) DO UPDATE SET cards = t.cards + excluded.cards`,
+        params,
+      );
+      // Rows of hours no card is due in any more go: the panel reads every row.
+      await em.query(
+        `DELETE FROM dashboard_due_hours
+          WHERE workspace_id = $1 AND cards = 0
+            AND (board_id, hour) IN (SELECT * FROM unnest($2::uuid[], $3::timestamptz[]))`,
+        params.slice(0, 3),
+      );
+    }
+    this.due.clear();
     this.buckets.clear();
     this.days.clear();
     this.times.clear();
@@ -323,6 +364,17 @@ const RECOUNTS: ReadonlyArray<{ table: string; keys: string[]; values: string[];
                          width_bucket(${SQL_SECONDS('created_at', 'finished_at')}, $2::bigint[]), 0, 1
                     FROM dashboard_cards WHERE workspace_id = $1 AND finished_at IS NOT NULL) x
            GROUP BY board_id, day, bucket`,
+  },
+  {
+    table: 'dashboard_due_hours',
+    keys: ['board_id', 'hour'],
+    values: ['cards'],
+    sql: `SELECT board_id, to_timestamp(floor(extract(epoch FROM due_at) / 3600) * 3600) AS hour,
+                 count(*)::int AS cards
+            FROM dashboard_cards
+           WHERE workspace_id = $1 AND due_at IS NOT NULL AND finished_at IS NULL
+             AND archived_at IS NULL
+           GROUP BY 1, 2`,
   },
   {
     table: 'dashboard_wip_months',

@@ -127,21 +127,28 @@ describeOnPostgres('dashboard rollups against a recount (random history)', () =>
     );
     const cards = h.get(CardsService);
     const random = prng(11);
+    // Due from 3 days ago to 9 days ahead, at any second.
+    const dueFrom = (x: number) =>
+      new Date(clock.nowMs() + Math.floor((x * 12 - 3) * 86_400) * 1000).toISOString();
     const live: Array<{ id: string; archived: boolean }> = [];
     for (let step = 0; step < 260; step += 1) {
       clock.advance(Math.floor(random() * 9 * HOUR) + Math.floor(random() * 3600) * 1000);
       const r = random();
       if (live.length < 5 || r < 0.3) {
         const columnId = columns[Math.floor(random() * 2) * (random() < 0.5 ? 0 : 1)].id;
-        const card = await cards.create(actor, boardId, { title: `c${step}`, columnId });
+        const dueAt = random() < 0.5 ? dueFrom(random()) : undefined;
+        const card = await cards.create(actor, boardId, { title: `c${step}`, columnId, dueAt });
         live.push({ id: card.id, archived: false });
         continue;
       }
       const k = Math.floor(random() * live.length);
       const card = live[k];
-      if (r < 0.8 && !card.archived) {
+      if (r < 0.75 && !card.archived) {
         const columnId = columns[Math.floor(random() * columns.length)].id;
         await cards.move(actor, card.id, { columnId }).catch(() => undefined);
+      } else if (r < 0.82 && !card.archived) {
+        const dueAt = random() < 0.8 ? dueFrom(random()) : null;
+        await cards.update(actor, card.id, { dueAt });
       } else if (r < 0.9) {
         card.archived = !card.archived;
         await cards.setArchived(actor, card.id, card.archived);
@@ -173,7 +180,7 @@ describeOnPostgres('dashboard rollups against a recount (random history)', () =>
       new Date('2026-02-28T18:15:00Z'),
       new Date('2026-04-20T18:15:00Z'),
     );
-    expect(exact.leadSamples).toBeGreaterThan(20);
+    expect(exact.leadSamples).toBeGreaterThan(5);
     expect(m.leadTime.samples).toBe(exact.leadSamples);
     expect(exact.leadSamples).toBeLessThanOrEqual(EXACT_SAMPLE_MAX);
     expect(m.cycleTime.samples).toBe(exact.cycleSamples);
@@ -252,6 +259,51 @@ describeOnPostgres('dashboard rollups against a recount (random history)', () =>
     }
   });
 
+  it('counts due cards as a recount of the cards, at any instant', async () => {
+    const em = h.dataSource.manager;
+    const end = clock.nowMs();
+    const dues = await h.query<{ dueAt: Date }>(
+      `SELECT due_at AS "dueAt" FROM dashboard_cards WHERE workspace_id = $1
+          AND due_at IS NOT NULL AND archived_at IS NULL AND finished_at IS NULL
+        ORDER BY due_at LIMIT 4`,
+      [ws.workspaceId],
+    );
+    // Instants a second either side of each window edge of some due cards (so the hours the
+    // windows cut hold cards), and a few arbitrary ones.
+    const instants = [-20, -7.3, -2.5, -1, -0.01, 0, 0.5].map((d) => end + d * 86_400_000);
+    for (const { dueAt } of dues) {
+      for (const back of [0, 1, 7]) {
+        for (const s of [-1, 1])
+          instants.push(new Date(dueAt).getTime() - back * 86_400_000 + s * 1000);
+      }
+    }
+    for (const instant of instants) {
+      const now = new Date(instant);
+      const want = await h.query<{ overdue: number; in24h: number; in7d: number }>(
+        `SELECT count(*) FILTER (WHERE due_at < $2)::int AS overdue,
+                count(*) FILTER (WHERE due_at >= $2 AND due_at < $2::timestamptz + interval '24 hours')::int
+                  AS in24h,
+                count(*) FILTER (WHERE due_at >= $2 AND due_at < $2::timestamptz + interval '7 days')::int
+                  AS in7d
+           FROM dashboard_cards WHERE workspace_id = $1 AND due_at IS NOT NULL
+            AND archived_at IS NULL AND finished_at IS NULL`,
+        [ws.workspaceId, now],
+      );
+      const got = (await q.dueCounts(em, ws.workspaceId, now)).find((r) => r.boardId === null);
+      expect([got?.overdue ?? 0, got?.dueWithin24h ?? 0, got?.dueWithin7d ?? 0]).toEqual([
+        want[0].overdue,
+        want[0].in24h,
+        want[0].in7d,
+      ]);
+    }
+    const [{ n }] = await h.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM dashboard_cards WHERE workspace_id = $1 AND due_at IS NOT NULL
+          AND archived_at IS NULL AND finished_at IS NULL`,
+      [ws.workspaceId],
+    );
+    expect(n).toBeGreaterThan(10);
+  });
+
   it('repairs corrupted rollups in the reconciliation, and counts them', async () => {
     const reconciler = h.get(DashboardReconciler);
     expect(await reconciler.reconcile(ws.workspaceId)).toMatchObject({
@@ -275,12 +327,18 @@ describeOnPostgres('dashboard rollups against a recount (random history)', () =>
     await h.query(`UPDATE dashboard_wip_months SET cards = cards + 2 WHERE workspace_id = $1`, [
       ws.workspaceId,
     ]);
+    await h.query(
+      `DELETE FROM dashboard_due_hours
+        WHERE (workspace_id, board_id, hour) IN (SELECT workspace_id, board_id, hour
+                 FROM dashboard_due_hours WHERE workspace_id = $1 LIMIT 1)`,
+      [ws.workspaceId],
+    );
     const broken = await compare('Europe/Berlin');
     expect(broken.cfd).not.toEqual(broken.want);
     expect(broken.throughput).not.toEqual(broken.wantThroughput);
     const result = await reconciler.reconcile(ws.workspaceId);
     expect(result.checked).toBe(true);
-    expect(result.rollupsFixed).toBeGreaterThanOrEqual(3);
+    expect(result.rollupsFixed).toBeGreaterThanOrEqual(4);
     const fixed = await compare('Europe/Berlin');
     expect(fixed.cfd).toEqual(fixed.want);
     expect(fixed.throughput).toEqual(fixed.wantThroughput);
