@@ -9,6 +9,7 @@ import { CardsBySystemActors1795990015621 } from './1795990015621-CardsBySystemA
 import { NotesBySystemActors1795991032831 } from './1795991032831-NotesBySystemActors.js';
 import { DashboardRollups1795994098724 } from './1795994098724-DashboardRollups.js';
 import { DashboardDueHours1795996347836 } from './1795996347836-DashboardDueHours.js';
+import { DashboardFlowTimesCovering1795997157828 } from './1795997157828-DashboardFlowTimesCovering.js';
 
 /**
  * Every migration, in order. `npm run migration:generate -- Name` writes a new file and adds it
@@ -26,4 +27,5 @@ export const migrations: Function[] = [
   NotesBySystemActors1795991032831,
   DashboardRollups1795994098724,
   DashboardDueHours1795996347836,
+  DashboardFlowTimesCovering1795997157828,
 ];
