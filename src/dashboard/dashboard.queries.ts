@@ -62,18 +62,25 @@ export interface DueRow {
 /**
  * Active, unfinished cards by due date: overdue, due in 24 h, due in 7 days (not overdue), per
  * live board and in total. From the due-hour rollups (one row per board and distinct due hour
- * of such cards), except the three hours the windows cut (the hours holding now, now + 24 h and
+ * of such cards, summed in SQL), except the three hours the windows cut (the hours holding now, now + 24 h and
  * now + 7 d), whose cards are read by an index range on `due_at` and placed exactly.
  */
 export async function dueCounts(em: EntityManager, ws: string, now: Date): Promise<DueRow[]> {
   const day = now.getTime() + 24 * HOUR_MS;
   const week = now.getTime() + 7 * 24 * HOUR_MS;
   const cut = [now.getTime(), day, week].map((t) => hourOf(new Date(t)).getTime());
+  // Every hour but the cut ones lies wholly on one side of each edge: summed in SQL.
   const hours = (await em.query(
-    `SELECT board_id AS "boardId", hour, cards FROM dashboard_due_hours
-      WHERE workspace_id = $1 AND cards <> 0 AND ${ON_LIVE_BOARDS}`,
-    [ws],
-  )) as Array<{ boardId: string; hour: Date | string; cards: number }>;
+    `SELECT board_id AS "boardId",
+            COALESCE(sum(cards) FILTER (WHERE hour < $2), 0)::int AS overdue,
+            COALESCE(sum(cards) FILTER (WHERE hour > $2 AND hour < $3), 0)::int AS "dueWithin24h",
+            COALESCE(sum(cards) FILTER (WHERE hour > $2 AND hour < $4), 0)::int AS "dueWithin7d"
+       FROM dashboard_due_hours
+      WHERE workspace_id = $1 AND cards <> 0 AND hour <> ALL($5::timestamptz[])
+        AND ${ON_LIVE_BOARDS}
+      GROUP BY GROUPING SETS ((board_id), ())`,
+    [ws, ...cut.map((t) => new Date(t)), cut.map((t) => new Date(t).toISOString())],
+  )) as DueRow[];
   // Three index ranges on (workspace_id, due_at): an OR of them would scan the table.
   const edge = (k: number) => `SELECT board_id AS "boardId", due_at AS "dueAt" FROM dashboard_cards
       WHERE workspace_id = $1 AND due_at IS NOT NULL AND archived_at IS NULL
@@ -83,7 +90,7 @@ export async function dueCounts(em: EntityManager, ws: string, now: Date): Promi
     ws,
     ...cut.flatMap((t) => [new Date(t), new Date(t + HOUR_MS)]),
   ])) as Array<{ boardId: string; dueAt: Date | string }>;
-  const rows = new Map<string | null, DueRow>();
+  const rows = new Map<string | null, DueRow>(hours.map((r) => [r.boardId, r]));
   const add = (boardId: string, field: 'overdue' | 'dueWithin24h' | 'dueWithin7d', n: number) => {
     for (const key of [boardId, null]) {
       let r = rows.get(key);
@@ -98,11 +105,6 @@ export async function dueCounts(em: EntityManager, ws: string, now: Date): Promi
       if (t < day) add(boardId, 'dueWithin24h', n);
     }
   };
-  for (const h of hours) {
-    const t = new Date(h.hour).getTime();
-    // A cut hour is counted from its cards below; any other hour lies wholly on one side.
-    if (!cut.includes(t)) place(h.boardId, t, h.cards);
-  }
   for (const e of edges) place(e.boardId, new Date(e.dueAt).getTime(), 1);
   return [...rows.values()];
 }
