@@ -259,6 +259,8 @@ async function explainAll(db, ws, boardId) {
   await q.workspaceFlowTimes(em, ws, day(since), since, now);
   const boardIds = [...new Set(columns.map((c) => c.boardId))];
   // The exact path too (taken for boards with few samples), whether or not this data needs it.
+  const extra = new Set();
+  extra.add(captured.length);
   await q.flowTimes(em, ws, boardIds.slice(1), since, now);
   await q.ages(em, ws, now);
   await q.oldest(em, ws, boardIds, 5);
@@ -267,11 +269,12 @@ async function explainAll(db, ws, boardId) {
   for (let t = Date.parse(from); days.length < METRICS_DAYS; t += 86_400_000)
     days.push(day(new Date(t)));
   const flow = await q.boardFlow(em, ws, boardId, from, days, 'Europe/Berlin');
-  await q.boardFlowTimes(em, ws, boardId, flow.cuts[0], flow.cuts.at(-1));
+  const { leadSamples } = await q.boardFlowTimes(em, ws, boardId, flow.cuts[0], flow.cuts.at(-1));
+  if (leadSamples > 100) extra.add(captured.length);
   await q.flowTimes(em, ws, boardId, flow.cuts[0], flow.cuts.at(-1));
   let bad = 0;
   const profile = [];
-  for (const { sql, params } of captured) {
+  for (const [i, { sql, params }] of captured.entries()) {
     const { rows } = await db.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, params);
     const seqScans = [];
     const walk = (node) => {
@@ -282,7 +285,11 @@ async function explainAll(db, ws, boardId) {
     };
     const plan = rows[0]['QUERY PLAN'][0];
     walk(plan.Plan);
-    const name = sql.replace(/\s+/g, ' ').trim().slice(0, 80);
+    const name =
+      `${extra.has(i) ? '(exact path, only if few samples) ' : ''}${sql.replace(/\s+/g, ' ').trim()}`.slice(
+        0,
+        80,
+      );
     profile.push(
       `${plan['Execution Time'].toFixed(2).padStart(8)} ms  ${seqScans.length ? 'SEQ SCAN' : 'index   '}  ${name}`,
     );
