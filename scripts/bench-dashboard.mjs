@@ -71,6 +71,7 @@ async function startApp(dbUrl) {
       CONNECTOR_SECRET_KEY: randomBytes(32).toString('base64'),
       RATE_LIMIT_PER_MINUTE: '1000000000',
       AUTH_RATE_LIMIT_PER_MINUTE: '1000000000',
+      PRE_AUTH_RATE_LIMIT_PER_MINUTE: '1000000000',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
