@@ -228,14 +228,13 @@ const APPEND_EVENTS_SQL = `WITH inserted AS (
          INSERT INTO audit_events (id, workspace_id, chain_key, seq, actor_type, actor_id, action,
                                    entity_type, entity_id, changes, request_id, ip, user_agent,
                                    occurred_at, prev_hash, hash)
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::varchar[], $4::bigint[], $5::varchar[],
-                              $6::varchar[], $7::varchar[], $8::varchar[], $9::uuid[], $10::jsonb[],
-                              $11::varchar[], $12::varchar[], $13::varchar[], $14::timestamptz[],
-                              $15::bpchar[], $16::bpchar[])
+         SELECT (e->>0)::uuid, (e->>1)::uuid, e->>2, (e->>3)::bigint, e->>4, e->>5, e->>6, e->>7,
+                (e->>8)::uuid, e->9, e->>10, e->>11, e->>12, (e->>13)::timestamptz, e->>14, e->>15
+           FROM jsonb_array_elements($1::jsonb) AS e
        )
        UPDATE audit_chain_heads h
           SET last_seq = u.seq, last_hash = u.hash, last_occurred_at = u.at
-         FROM unnest($17::varchar[], $18::bigint[], $19::bpchar[], $20::timestamptz[])
+         FROM unnest($2::varchar[], $3::bigint[], $4::bpchar[], $5::timestamptz[])
               AS u(chain_key, seq, hash, at)
         WHERE h.chain_key = u.chain_key`;
 
@@ -503,22 +502,27 @@ async function appendCardEvent(client, meta, card, action, changes) {
   await client.query({
     ...APPEND_EVENTS,
     values: [
-      [hashed.id],
-      [hashed.workspaceId],
-      [chainKey],
-      [hashed.seq],
-      ['user'],
-      [meta.userId],
-      [action],
-      ['card'],
-      [card.id],
-      [JSON.stringify(hashed.changes)],
-      [hashed.requestId],
-      [hashed.ip],
-      [hashed.userAgent],
-      [hashed.occurredAt],
-      [hashed.prevHash],
-      [hash],
+      // The events as one jsonb array of rows (src/audit/audit.service.ts insert).
+      JSON.stringify([
+        [
+          hashed.id,
+          hashed.workspaceId,
+          chainKey,
+          hashed.seq,
+          'user',
+          meta.userId,
+          action,
+          'card',
+          card.id,
+          hashed.changes,
+          hashed.requestId,
+          hashed.ip,
+          hashed.userAgent,
+          hashed.occurredAt,
+          hashed.prevHash,
+          hash,
+        ],
+      ]),
       [chainKey],
       [hashed.seq],
       [hash],
