@@ -9,6 +9,8 @@
 // the settings (.swcrc, the SWC version) differ from the last build's (dist/.swc-build.json).
 // Whenever a file is rewritten, dist/.tsbuildinfo is removed: tsc's incremental state no longer
 // describes dist/, so its next compile (npm test) emits every file again.
+// `--out-dir <dir>` writes elsewhere than dist/ (a spec compares that build with tsc's); the
+// directory must lie inside the project, so that the output finds node_modules.
 import { transformFile, version as swcVersion } from '@swc/core';
 import { createHash } from 'node:crypto';
 import {
@@ -20,11 +22,12 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { basename, dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const outDir = join(root, 'dist');
+const outDirFlag = process.argv.indexOf('--out-dir');
+const outDir = resolve(root, outDirFlag > 0 ? process.argv[outDirFlag + 1] : 'dist');
 const SOURCE_DIRS = ['src', 'migrations'];
 const stampFile = join(outDir, '.swc-build.json');
 
