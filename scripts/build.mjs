@@ -2,7 +2,7 @@
 // `npm start`'s build (prestart): transpiles src/ and migrations/ (what tsconfig.build.json
 // includes, without the specs) to dist/ with SWC, file by file, in about a second where tsc
 // takes ~40 s. It does not type-check: `npm run typecheck` and CI do, and `npm test` and
-// `npm run build` still compile with tsc. The options are `.swcrc`'s (the ones Jest uses):
+// `npm run build` still compile with tsc. The options are `.swcrc`'s (Jest's in jest.config.js):
 // ES modules, legacy decorators with their metadata, no define semantics for class fields.
 //
 // Incremental: a file is compiled when its output is missing or older than its source, or when
@@ -11,6 +11,7 @@
 // describes dist/, so its next compile (npm test) emits every file again.
 // `--out-dir <dir>` writes elsewhere than dist/ (a spec compares that build with tsc's); the
 // directory must lie inside the project, so that the output finds node_modules.
+// BUILD_VERBOSE=true prints how many files were compiled and how long it took.
 import { transformFile, version as swcVersion } from '@swc/core';
 import { createHash } from 'node:crypto';
 import {
