@@ -7,6 +7,9 @@ import { DashboardFlow1795986346926 } from './1795986346926-DashboardFlow.js';
 import { ConnectorsSchema1795987160057 } from './1795987160057-ConnectorsSchema.js';
 import { CardsBySystemActors1795990015621 } from './1795990015621-CardsBySystemActors.js';
 import { NotesBySystemActors1795991032831 } from './1795991032831-NotesBySystemActors.js';
+import { DashboardRollups1795994098724 } from './1795994098724-DashboardRollups.js';
+import { DashboardDueHours1795996347836 } from './1795996347836-DashboardDueHours.js';
+import { DashboardFlowTimesCovering1795997157828 } from './1795997157828-DashboardFlowTimesCovering.js';
 
 /**
  * Every migration, in order. `npm run migration:generate -- Name` writes a new file and adds it
@@ -22,4 +25,7 @@ export const migrations: Function[] = [
   ConnectorsSchema1795987160057,
   CardsBySystemActors1795990015621,
   NotesBySystemActors1795991032831,
+  DashboardRollups1795994098724,
+  DashboardDueHours1795996347836,
+  DashboardFlowTimesCovering1795997157828,
 ];

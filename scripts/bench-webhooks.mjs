@@ -75,6 +75,7 @@ async function startApp(name, dbUrl, secrets) {
       ...secrets,
       RATE_LIMIT_PER_MINUTE: '1000000000',
       AUTH_RATE_LIMIT_PER_MINUTE: '1000000000',
+      PRE_AUTH_RATE_LIMIT_PER_MINUTE: '1000000000',
       WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
       WEBHOOK_TIMEOUT_MS: String(WEBHOOK_TIMEOUT_MS),
       // Seconds, so that the flaky connector's retries finish within the run.

@@ -14,7 +14,8 @@
 //      cost the app process, the bench database's PostgreSQL backends and this load generator
 //      (from /proc: tells a slow code path from a busy machine; the load average is printed too),
 //      stops the app and drops the database (BENCH_KEEP_DB=true keeps it, for EXPLAIN).
-// Knobs: BENCH_CARDS, BENCH_CONNECTIONS, BENCH_DURATION_S, BENCH_WARMUP_S, BENCH_DB_POOL_SIZE.
+// Knobs: BENCH_CARDS, BENCH_CONNECTIONS, BENCH_DURATION_S, BENCH_WARMUP_S, BENCH_DB_POOL_SIZE,
+// BENCH_BACKGROUND_JOBS (false: the app runs no outbox consumers or scheduler: the request path alone).
 //
 // npm run bench -- --baseline: the same four scenarios against workdeck and against a raw
 // Fastify + pg server doing the same work (scripts/bench-baseline-server.mjs):
@@ -161,6 +162,9 @@ async function startServer(kind, dbUrl, { captureFile } = {}) {
       CONNECTOR_SECRET_KEY,
       RATE_LIMIT_PER_MINUTE: '1000000000',
       AUTH_RATE_LIMIT_PER_MINUTE: '1000000000',
+      PRE_AUTH_RATE_LIMIT_PER_MINUTE: '1000000000',
+      // BENCH_BACKGROUND_JOBS=false: the request path alone (no outbox consumers, scheduler).
+      ...(env.BENCH_BACKGROUND_JOBS ? { BACKGROUND_JOBS: env.BENCH_BACKGROUND_JOBS } : {}),
       ...(captureFile ? { BENCH_CAPTURE_FILE: captureFile } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -398,6 +402,9 @@ function scenarios(token, boardId, fixtures) {
   ];
 }
 
+/** Errors, timeouts and non-2xx answers: a run with any is not a measurement of the route. */
+const failures = (r) => r.result.errors + r.result.timeouts + r.result.non2xx;
+
 function table(rows) {
   const head = [
     'scenario',
@@ -413,7 +420,7 @@ function table(rows) {
   const verdict = (r) =>
     r.target === undefined
       ? '-'
-      : `< ${r.target} ${r.result.latency.p99 < r.target && r.result.errors + r.result.timeouts === 0 ? 'met' : 'MISSED'}`;
+      : `< ${r.target} ${r.result.latency.p99 < r.target && failures(r) === 0 ? 'met' : 'MISSED'}`;
   const cpu = (c) =>
     c ? `${c.app.toFixed(2)} | ${c.pg.toFixed(2)} | ${c.loadgen.toFixed(2)}` : 'n/a';
   const data = rows.map((r) => [
@@ -543,6 +550,13 @@ async function benchAlone() {
         .filter((l) => l.includes('"level":50'));
       if (appErrors.length > 0)
         process.stdout.write(`app logged ${appErrors.length} error(s), e.g. ${appErrors[0]}\n`);
+      const failed = results.filter((r) => failures(r) > 0).map((r) => r.name);
+      if (failed.length > 0) {
+        process.stdout.write(
+          `errors or non-2xx answers in: ${failed.join(', ')} (not a measurement)\n`,
+        );
+        process.exitCode = 1;
+      }
     } finally {
       await app.stop();
     }

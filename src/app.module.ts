@@ -10,13 +10,11 @@ import { CommonModule } from './common/common.module.js';
 import { ConnectorModule } from './connector/connector.module.js';
 import { EtagInterceptor } from './common/etag.js';
 import { IdempotencyInterceptor } from './common/idempotency.interceptor.js';
-import { MemoryThrottlerStorage } from './common/memory-throttler-storage.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import {
-  isAuthRoute,
   PreAuthRateLimitGuard,
   RateLimitGuard,
-  RedisThrottlerStorage,
+  throttlerModuleOptions,
 } from './common/rate-limit.js';
 import { RequestContextInterceptor } from './common/request-context.interceptor.js';
 import { validationPipe } from './common/validation.js';
@@ -26,7 +24,6 @@ import {
   databaseConfig,
   rateLimitConfig,
   type AppConfig,
-  type RateLimitConfig,
 } from './config/app.config.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -37,8 +34,6 @@ import { NotesModule } from './notes/notes.module.js';
 import { RemindersModule } from './reminders/reminders.module.js';
 import { OpsModule } from './ops/ops.module.js';
 import { Tracing } from './tracing/tracing.js';
-
-const RATE_LIMIT_WINDOW_MS = 60_000;
 
 /** Log fields that never reach a log line. */
 export const REDACTED_LOG_PATHS = [
@@ -88,20 +83,7 @@ export const REDACTED_LOG_PATHS = [
         },
       }),
     }),
-    ThrottlerModule.forRootAsync({
-      inject: [rateLimitConfig.KEY, RedisThrottlerStorage],
-      useFactory: (config: RateLimitConfig, redis: RedisThrottlerStorage | null) => ({
-        throttlers: [
-          {
-            name: 'default',
-            ttl: RATE_LIMIT_WINDOW_MS,
-            limit: (context) => (isAuthRoute(context) ? config.authPerMinute : config.perMinute),
-          },
-        ],
-        // Fixed windows in memory unless Redis is configured (the default storage is O(hits)).
-        storage: redis ?? new MemoryThrottlerStorage(),
-      }),
-    }),
+    ThrottlerModule.forRootAsync(throttlerModuleOptions),
     DatabaseModule,
     CommonModule,
     KernelModule,

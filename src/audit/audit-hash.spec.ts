@@ -1,5 +1,11 @@
 import { canonicalJson } from '../common/canonical-json.js';
-import { eventHash, GENESIS_HASH, hashedEventOf, type HashedEvent } from './audit-hash.js';
+import {
+  canonicalEventJson,
+  eventHash,
+  GENESIS_HASH,
+  hashedEventOf,
+  type HashedEvent,
+} from './audit-hash.js';
 
 // Expected values were computed outside this code base: the canonical strings written by hand
 // (README, "Verifying the chain yourself") and hashed with `sha256sum` over prevHash + string.
@@ -67,6 +73,24 @@ describe('canonical JSON', () => {
   it('matches the documented form of an event', () => {
     expect(canonicalJson(FIRST)).toBe(FIRST_CANONICAL);
     expect(canonicalJson(SECOND)).toBe(SECOND_CANONICAL);
+  });
+
+  it('writes an event exactly as canonicalJson does, whatever its shape', () => {
+    expect(canonicalEventJson(FIRST)).toBe(FIRST_CANONICAL);
+    expect(canonicalEventJson(SECOND)).toBe(SECOND_CANONICAL);
+    // Built in another key order, with a field left undefined, with one missing, one extra.
+    const reordered = Object.fromEntries(Object.entries(SECOND).reverse()) as HashedEvent;
+    const { ip: _ip, ...missing } = FIRST;
+    const odd: HashedEvent[] = [
+      reordered,
+      { ...FIRST, entityId: undefined as unknown as null },
+      missing as HashedEvent,
+      { ...missing, extra: 1 } as unknown as HashedEvent,
+      { ...FIRST, extra: 1 } as unknown as HashedEvent,
+    ];
+    for (const event of odd) expect(canonicalEventJson(event)).toBe(canonicalJson(event));
+    expect(canonicalEventJson(odd[1])).not.toContain('entityId');
+    expect(canonicalEventJson(odd[3])).toContain('"extra":1');
   });
 
   it('sorts keys at every depth, whatever the insertion order', () => {

@@ -162,7 +162,8 @@ export function outboxBatch(
      SELECT ev.* FROM lagging l
      CROSS JOIN LATERAL (
        SELECT ${EVENT_COLUMNS} FROM audit_events e
-        WHERE e.chain_key = l.chain_key AND e.seq > l.after
+        -- seq is gap-free per chain: the upper bound caps the rows read whatever the plan.
+        WHERE e.chain_key = l.chain_key AND e.seq > l.after AND e.seq <= l.after + $2
         ORDER BY e.seq LIMIT $2) ev
      ORDER BY l.updated_at ASC NULLS FIRST, l.chain_key, ev.seq
      LIMIT $2`,

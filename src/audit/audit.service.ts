@@ -138,12 +138,22 @@ export class AuditService {
       head.lastSeq += 1n;
       head.lastHash = hash;
       head.lastOccurredAtMs = occurredAt.getTime();
-      const { actor: _actor, ...columns } = hashed;
       const event: AuditEventEntity = {
-        ...columns,
+        id: hashed.id,
+        workspaceId: hashed.workspaceId,
+        chainKey: hashed.chainKey,
+        seq: hashed.seq,
         actorType: actor.type,
         actorId: actor.id,
+        action,
+        entityType,
+        entityId: hashed.entityId,
+        changes: hashed.changes,
+        requestId: hashed.requestId,
+        ip: hashed.ip,
+        userAgent: hashed.userAgent,
         occurredAt,
+        prevHash: hashed.prevHash,
         hash,
       };
       return event;
@@ -157,41 +167,45 @@ export class AuditService {
     events: AuditEventEntity[],
     heads: Map<string, LockedHead>,
   ): Promise<void> {
-    const column = <K extends keyof AuditEventEntity>(key: K) => events.map((e) => e[key]);
     const touched = [...heads.entries()].filter(([, h]) => h.lastSeq !== h.lockedSeq);
     // Insert and head update in one statement: one round trip while holding the head locks.
+    // The events travel as ONE jsonb array of rows (one native JSON.stringify, parsed once by
+    // the server), cheaper on both ends than sixteen text arrays for batches of hundreds.
     await em.query(
       `WITH inserted AS (
          INSERT INTO audit_events (id, workspace_id, chain_key, seq, actor_type, actor_id, action,
                                    entity_type, entity_id, changes, request_id, ip, user_agent,
                                    occurred_at, prev_hash, hash)
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::varchar[], $4::bigint[], $5::varchar[],
-                              $6::varchar[], $7::varchar[], $8::varchar[], $9::uuid[], $10::jsonb[],
-                              $11::varchar[], $12::varchar[], $13::varchar[], $14::timestamptz[],
-                              $15::bpchar[], $16::bpchar[])
+         SELECT (e->>0)::uuid, (e->>1)::uuid, e->>2, (e->>3)::bigint, e->>4, e->>5, e->>6, e->>7,
+                (e->>8)::uuid, e->9, e->>10, e->>11, e->>12, (e->>13)::timestamptz, e->>14, e->>15
+           FROM jsonb_array_elements($1::jsonb) AS e
        )
        UPDATE audit_chain_heads h
           SET last_seq = u.seq, last_hash = u.hash, last_occurred_at = u.at
-         FROM unnest($17::varchar[], $18::bigint[], $19::bpchar[], $20::timestamptz[])
+         FROM unnest($2::varchar[], $3::bigint[], $4::bpchar[], $5::timestamptz[])
               AS u(chain_key, seq, hash, at)
         WHERE h.chain_key = u.chain_key`,
       [
-        column('id'),
-        column('workspaceId'),
-        column('chainKey'),
-        column('seq'),
-        column('actorType'),
-        column('actorId'),
-        column('action'),
-        column('entityType'),
-        column('entityId'),
-        events.map((e) => JSON.stringify(e.changes)),
-        column('requestId'),
-        column('ip'),
-        column('userAgent'),
-        events.map((e) => e.occurredAt.toISOString()),
-        column('prevHash'),
-        column('hash'),
+        JSON.stringify(
+          events.map((e) => [
+            e.id,
+            e.workspaceId,
+            e.chainKey,
+            e.seq,
+            e.actorType,
+            e.actorId,
+            e.action,
+            e.entityType,
+            e.entityId ?? null,
+            e.changes,
+            e.requestId,
+            e.ip,
+            e.userAgent,
+            e.occurredAt.toISOString(),
+            e.prevHash,
+            e.hash,
+          ]),
+        ),
         touched.map(([key]) => key),
         touched.map(([, h]) => h.lastSeq.toString()),
         touched.map(([, h]) => h.lastHash),

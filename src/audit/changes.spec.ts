@@ -27,4 +27,19 @@ describe('changes', () => {
       text: { from: 'a\uFFFDb', to: 'x\uFFFDy😀' },
     });
   });
+
+  it('makes keys and nested strings storable, and keeps look-alike text as it is', () => {
+    expect(
+      normaliseChanges({
+        'k\u0000': { from: ['\uDC00'], to: { deep: 'ok\u0000' } },
+        plain: { from: 'C:\\u0000 is text', to: '\\ud800 too' },
+      }),
+    ).toEqual({
+      'k\uFFFD': { from: ['\uFFFD'], to: { deep: 'ok\uFFFD' } },
+      plain: { from: 'C:\\u0000 is text', to: '\\ud800 too' },
+    });
+    const clean = { a: { from: 'x', to: [1, { b: true }] } };
+    expect(normaliseChanges(clean)).toEqual(clean);
+    expect(normaliseChanges(clean)).not.toBe(clean);
+  });
 });

@@ -30,6 +30,7 @@ function normalise(value: unknown): unknown {
 
 /** Replaces secret-looking fields' values, even if a module passed them by mistake. */
 export function redactChanges(changes: Changes): Changes {
+  if (!Object.keys(changes).some((field) => SECRET_FIELD.test(field))) return changes;
   return Object.fromEntries(
     Object.entries(changes).map(([field, change]) =>
       SECRET_FIELD.test(field)
@@ -70,5 +71,11 @@ function storableDeep(value: unknown): unknown {
  * strings made storable (NUL and lone surrogates become U+FFFD) instead of failing the insert.
  */
 export function normaliseChanges(changes: Changes): Changes {
-  return storableDeep(JSON.parse(JSON.stringify(changes))) as Changes;
+  const json = JSON.stringify(changes);
+  // JSON.stringify writes NUL and lone surrogates as `\u0000` / `\udXXX` escapes: without one
+  // (the usual case) there is nothing to replace. A false alarm only takes the slower path.
+  if (!MAYBE_UNSTORABLE_JSON.test(json)) return JSON.parse(json) as Changes;
+  return storableDeep(JSON.parse(json)) as Changes;
 }
+
+const MAYBE_UNSTORABLE_JSON = /\\u(?:0000|d[89a-f])/i;

@@ -31,16 +31,24 @@ export const ColumnEvents = defineEvents('column', {
   },
 });
 
-/** Card events carry `dueAt` in their changes whenever it is set or changes (reminders). */
+/**
+ * Card events carry `dueAt`, `remindBefore` and `title` in their changes whenever the due date
+ * or its offsets change, and when a card with a due date is restored (reminders follow them).
+ */
 export const CardEvents = defineEvents('card', {
   created: { description: 'A card was created.', deliverable: true },
   updated: {
-    description: "A card's title, description, labels, assignees, due date or checklist changed.",
+    description:
+      "A card's title, description, labels, assignees, due date or checklist changed; a due date or offsets change carries dueAt, remindBefore and title (and archivedAt on an archived card).",
     deliverable: true,
   },
   moved: { description: 'A card moved to another column or position.', deliverable: true },
   archived: { description: 'A card was archived.', deliverable: true },
-  restored: { description: 'An archived card was restored.', deliverable: true },
+  restored: {
+    description:
+      'An archived card was restored; with a due date, changes carry its dueAt, remindBefore and title (from = to).',
+    deliverable: true,
+  },
   deleted: { description: 'A card was deleted.', deliverable: true },
 });
 

@@ -7,6 +7,7 @@ import { checkIfMatch, deleteVersioned, updateVersioned } from '../database/vers
 import {
   diffChanges,
   WorkspaceDirectory,
+  type Changes,
   WorkspaceUnitOfWork,
   type Actor,
   type WorkspaceScope,
@@ -75,6 +76,27 @@ const EDITABLE_FIELDS = [
   'remindBefore',
   'checklist',
 ];
+
+/**
+ * What the reminders module follows a card's due date from (it never reads board tables): an
+ * event that touches the due date (`card.updated` changing `dueAt` or `remindBefore`, and
+ * `card.restored` of a card with a due date) carries `dueAt`, `remindBefore` and `title` (an
+ * unchanged one with from = to), and `archivedAt` too when the card is or was archived.
+ */
+function dueChanges(before: CardRow, after: CardRow): Changes {
+  const changes: Changes = {
+    dueAt: { from: before.dueAt?.toISOString() ?? null, to: after.dueAt?.toISOString() ?? null },
+    remindBefore: { from: before.remindBefore, to: after.remindBefore },
+    title: { from: before.title, to: after.title },
+  };
+  if (before.archivedAt || after.archivedAt) {
+    changes.archivedAt = {
+      from: before.archivedAt?.toISOString() ?? null,
+      to: after.archivedAt?.toISOString() ?? null,
+    };
+  }
+  return changes;
+}
 
 interface PlacementRequest {
   afterCardId?: string;
@@ -188,15 +210,7 @@ export class CardsService {
         checklist: checklistOf(dto.checklist) ?? card.checklist,
       };
       const changes = diffChanges(card, next, EDITABLE_FIELDS);
-      // The reminders module follows due dates from these events: when either field changes,
-      // the event carries both (the unchanged one with from = to).
-      if (changes.dueAt || changes.remindBefore) {
-        changes.dueAt = {
-          from: card.dueAt?.toISOString() ?? null,
-          to: next.dueAt?.toISOString() ?? null,
-        };
-        changes.remindBefore = { from: card.remindBefore, to: next.remindBefore };
-      }
+      if (changes.dueAt || changes.remindBefore) Object.assign(changes, dueChanges(card, next));
       if (Object.keys(changes).length === 0) {
         checkIfMatch(card.version, ifMatch);
         return toCardResponse(card);
@@ -286,11 +300,10 @@ export class CardsService {
         archivedAt: archived ? () => 'now()' : null,
       });
       const after = (await cardById(s, card.id))!;
-      s.record(
-        archived ? CardEvents.archived : CardEvents.restored,
-        card.id,
-        diffChanges(card, after, ['archivedAt']),
-      );
+      const changes = diffChanges(card, after, ['archivedAt']);
+      // A restored card's due date counts again: the reminders module re-creates its reminders.
+      if (!archived && after.dueAt) Object.assign(changes, dueChanges(card, after));
+      s.record(archived ? CardEvents.archived : CardEvents.restored, card.id, changes);
       return toCardResponse(after);
     });
   }

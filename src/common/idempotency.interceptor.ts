@@ -15,6 +15,7 @@ import { appConfig, type AppConfig } from '../config/app.config.js';
 import { preparedQuery } from '../database/prepared-query.js';
 import { TransactionHost } from '../database/transaction-host.js';
 import { newId } from '../database/uuid.js';
+import { Clock } from '../kernel/clock.js';
 import { canonicalJson } from './canonical-json.js';
 import { CommonProblems } from './problem.js';
 import { callerScope, RequestContext } from './request-context.js';
@@ -44,6 +45,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   constructor(
     private readonly tx: TransactionHost,
     private readonly reflector: Reflector,
+    private readonly clock: Clock,
     @Inject(appConfig.KEY) private readonly config: AppConfig,
   ) {}
 
@@ -88,7 +90,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
           key,
         ]);
         // Embedded PGlite may answer the timestamp as text: compare through Date either way.
-        if (existing && new Date(existing.expiresAt).getTime() > Date.now()) {
+        const now = this.clock.nowMs();
+        if (existing && new Date(existing.expiresAt).getTime() > now) {
           if (existing.requestHash !== requestHash) throw CommonProblems.idempotencyKeyReused();
           void reply.header(REPLAYED_HEADER, 'true');
           return existing.responseBody;
@@ -102,7 +105,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
           requestHash,
           status,
           body === null || body === undefined ? null : JSON.stringify(body),
-          new Date(Date.now() + this.config.idempotencyTtlHours * HOUR_MS),
+          new Date(now + this.config.idempotencyTtlHours * HOUR_MS),
         ]);
         return body;
       }),

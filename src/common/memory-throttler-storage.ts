@@ -1,4 +1,5 @@
 import type { ThrottlerStorage } from '@nestjs/throttler';
+import type { Clock } from '../kernel/clock.js';
 
 interface Window {
   hits: number;
@@ -13,18 +14,19 @@ const SWEEP_INTERVAL_MS = 60_000;
  * storage (count per window, `blocked` once the count passes the limit, a block time for
  * Retry-After), in O(1) per request. The throttler's default in-memory storage keeps one
  * timestamp per hit and filters them all on every request, which costs a busy caller
- * milliseconds of CPU per request (see the board benchmark).
+ * milliseconds of CPU per request (see the board benchmark). Windows follow the injected
+ * `Clock`, so a test that moves the clock sees a window end.
  */
 export class MemoryThrottlerStorage implements ThrottlerStorage {
   private readonly windows = new Map<string, Window>();
   private readonly sweeper = setInterval(() => this.evict(), SWEEP_INTERVAL_MS);
 
-  constructor(private readonly now: () => number = Date.now) {
+  constructor(private readonly clock: Clock) {
     this.sweeper.unref();
   }
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, name: string) {
-    const now = this.now();
+    const now = this.clock.nowMs();
     const id = `${name}:${key}`;
     let window = this.windows.get(id);
     if (!window || window.expiresAt <= now) {
@@ -46,7 +48,7 @@ export class MemoryThrottlerStorage implements ThrottlerStorage {
 
   /** Drops windows that are over and no longer block. */
   evict(): void {
-    const now = this.now();
+    const now = this.clock.nowMs();
     for (const [id, window] of this.windows) {
       if (window.expiresAt <= now && window.blockedUntil <= now) this.windows.delete(id);
     }

@@ -7,11 +7,18 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { InjectThrottlerStorage, ThrottlerGuard, type ThrottlerStorage } from '@nestjs/throttler';
+import {
+  InjectThrottlerStorage,
+  ThrottlerGuard,
+  type ThrottlerAsyncOptions,
+  type ThrottlerStorage,
+} from '@nestjs/throttler';
 import { rateLimitConfig, type RateLimitConfig } from '../config/app.config.js';
 import type { ThrottlerLimitDetail } from '@nestjs/throttler';
 import { Redis } from 'ioredis';
+import { Clock } from '../kernel/clock.js';
 import type { AuthenticatedRequest } from './auth.decorators.js';
+import { MemoryThrottlerStorage } from './memory-throttler-storage.js';
 import { callerScope } from './request-context.js';
 import { CommonProblems } from './problem.js';
 
@@ -21,6 +28,9 @@ export function isAuthRoute(context: ExecutionContext): boolean {
   const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
   return AUTH_THROTTLED_ROUTES.has(request.routeOptions.url ?? '');
 }
+
+/** Every limit counts requests per minute, in fixed windows. */
+export const RATE_LIMIT_WINDOW_MS = 60_000;
 
 /**
  * The throttler with the IETF `RateLimit-*` header names, a problem body for 429, and callers
@@ -51,7 +61,6 @@ export class RateLimitGuard extends ThrottlerGuard {
   }
 }
 
-const PRE_AUTH_WINDOW_MS = 60_000;
 /** What `@SkipThrottle()` sets (health, metrics): probes are never limited. */
 const SKIP_THROTTLE_KEY = 'THROTTLER:SKIPdefault';
 
@@ -80,7 +89,7 @@ export class PreAuthRateLimitGuard implements CanActivate {
     const limit = this.config.preAuthPerMinute;
     const record = await this.storage.increment(
       `ip:${request.ip}`,
-      PRE_AUTH_WINDOW_MS,
+      RATE_LIMIT_WINDOW_MS,
       limit,
       0,
       'pre-auth',
@@ -159,3 +168,23 @@ return {hits, ttl, blocked, blockTtl}`;
     await this.redis.quit().catch(() => undefined);
   }
 }
+
+/**
+ * The per-caller throttler: `RATE_LIMIT_PER_MINUTE`, or `AUTH_RATE_LIMIT_PER_MINUTE` on register
+ * and login. Fixed windows in memory unless Redis is configured (the package's default storage
+ * is O(hits)); in memory, windows follow the kernel `Clock` (Redis expires keys on its own clock,
+ * shared by every instance).
+ */
+export const throttlerModuleOptions: ThrottlerAsyncOptions = {
+  inject: [rateLimitConfig.KEY, RedisThrottlerStorage, Clock],
+  useFactory: (config: RateLimitConfig, redis: RedisThrottlerStorage | null, clock: Clock) => ({
+    throttlers: [
+      {
+        name: 'default',
+        ttl: RATE_LIMIT_WINDOW_MS,
+        limit: (context) => (isAuthRoute(context) ? config.authPerMinute : config.perMinute),
+      },
+    ],
+    storage: redis ?? new MemoryThrottlerStorage(clock),
+  }),
+};

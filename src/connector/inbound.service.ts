@@ -44,7 +44,7 @@ export class InboundService {
     @Optional() redisLimiter?: RedisThrottlerStorage | null,
   ) {
     this.targets = new Map(targets.map((t) => [t.target, t]));
-    this.limiter = redisLimiter ?? new MemoryThrottlerStorage();
+    this.limiter = redisLimiter ?? new MemoryThrottlerStorage(clock);
   }
 
   async receive(

@@ -10,7 +10,12 @@ import { DashboardService } from './dashboard.service.js';
 import { DashboardBoardEntity } from './entities/dashboard-board.entity.js';
 import { DashboardCardEntity } from './entities/dashboard-card.entity.js';
 import { DashboardColumnEntity } from './entities/dashboard-column.entity.js';
+import { DashboardDueHourEntity } from './entities/dashboard-due-hour.entity.js';
+import { DashboardFlowBucketEntity } from './entities/dashboard-flow-bucket.entity.js';
+import { DashboardFlowDayEntity } from './entities/dashboard-flow-day.entity.js';
+import { DashboardFlowTimeEntity } from './entities/dashboard-flow-time.entity.js';
 import { DashboardIntervalEntity } from './entities/dashboard-interval.entity.js';
+import { DashboardWipMonthEntity } from './entities/dashboard-wip-month.entity.js';
 import { FlowProjector } from './flow.projector.js';
 
 /**
@@ -25,6 +30,11 @@ import { FlowProjector } from './flow.projector.js';
       DashboardColumnEntity,
       DashboardCardEntity,
       DashboardIntervalEntity,
+      DashboardFlowBucketEntity,
+      DashboardFlowDayEntity,
+      DashboardFlowTimeEntity,
+      DashboardWipMonthEntity,
+      DashboardDueHourEntity,
     ]),
     AuditModule,
     BoardModule,

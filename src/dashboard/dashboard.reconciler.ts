@@ -9,6 +9,7 @@ import { TransactionHost } from '../database/transaction-host.js';
 import { MetricsService } from '../kernel/metrics.js';
 import { KERNEL_OPTIONS, type KernelOptions } from '../kernel/outbox-consumers.js';
 import { DASHBOARD_CONSUMER } from './dashboard.consumer.js';
+import { repairRollups } from './flow.rollups.js';
 
 const RECONCILE_INTERVAL_MS = 10 * 60 * 1000;
 /** pg advisory lock namespace of the reconciliation (first key; the workspace is the second). */
@@ -21,6 +22,8 @@ export interface ReconcileResult {
   countersFixed: number;
   columnsAdded: number;
   columnsRemoved: number;
+  /** Rollup rows (flow buckets and days, time histograms, months in progress) set right. */
+  rollupsFixed: number;
 }
 
 interface ProjectedColumn {
@@ -31,7 +34,8 @@ interface ProjectedColumn {
 
 /**
  * Recounts every column's cards from the board module (`CardDirectory.columnStates`) and
- * repairs the dashboard's counters where they drifted. Runs in a REPEATABLE READ transaction,
+ * repairs the dashboard's counters where they drifted, then recounts the rollups from the
+ * dashboard's source rows (cards and stays, `repairRollups`) and repairs those. Runs in a REPEATABLE READ transaction,
  * only when the projection has applied every event of the workspace's chain as of that
  * snapshot (else the recount would include changes the projection is about to apply), and
  * repairs by adding the difference, so a projection batch committing meanwhile is not lost (it
@@ -53,7 +57,7 @@ export class DashboardReconciler {
   ) {
     this.repairs = metrics.counter(
       'workdeck_dashboard_reconcile_repairs_total',
-      'Dashboard counters and columns the reconciliation repaired, by kind',
+      'Dashboard counters, columns and rollup rows the reconciliation repaired, by kind',
       ['kind'],
     );
   }
@@ -78,7 +82,13 @@ export class DashboardReconciler {
   }
 
   async reconcile(workspaceId: string): Promise<ReconcileResult> {
-    const skipped = { checked: false, countersFixed: 0, columnsAdded: 0, columnsRemoved: 0 };
+    const skipped = {
+      checked: false,
+      countersFixed: 0,
+      columnsAdded: 0,
+      columnsRemoved: 0,
+      rollupsFixed: 0,
+    };
     try {
       return await this.tx.run(async (em) => {
         await em.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
@@ -101,7 +111,13 @@ export class DashboardReconciler {
           [workspaceId],
         )) as ProjectedColumn[];
         const mine = new Map(projected.map((p) => [p.columnId, p]));
-        const result = { checked: true, countersFixed: 0, columnsAdded: 0, columnsRemoved: 0 };
+        const result = {
+          checked: true,
+          countersFixed: 0,
+          columnsAdded: 0,
+          columnsRemoved: 0,
+          rollupsFixed: 0,
+        };
         for (const col of source) {
           const seen = mine.get(col.id);
           mine.delete(col.id);
@@ -148,8 +164,14 @@ export class DashboardReconciler {
           );
           result.columnsRemoved += 1;
         }
+        const rollups = await repairRollups(em, workspaceId);
+        for (const [table, n] of Object.entries(rollups)) {
+          if (n) this.repairs.inc({ kind: table.replace(/^dashboard_/, '') }, n);
+          result.rollupsFixed += n;
+        }
         this.count(result);
-        if (result.countersFixed + result.columnsAdded + result.columnsRemoved > 0) {
+        const fixed = result.countersFixed + result.columnsAdded + result.columnsRemoved;
+        if (fixed + result.rollupsFixed > 0) {
           this.logger.warn({ workspaceId, ...result }, 'dashboard drift repaired');
         }
         return result;

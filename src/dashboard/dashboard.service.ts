@@ -99,8 +99,8 @@ export class DashboardService {
       const [columns, due, throughput, times, ages] = [
         await q.columnCounts(s.em, ws),
         await q.dueCounts(s.em, ws, now),
-        await q.throughputByDay(s.em, ws, null, since, now, DEFAULT_TIME_ZONE),
-        await q.flowTimes(s.em, ws, null, since, now),
+        await q.throughputByUtcDay(s.em, ws, isoDay(since)),
+        await q.workspaceFlowTimes(s.em, ws, isoDay(since), since, now),
         await q.ages(s.em, ws, now),
       ];
       const boardIds = [...new Set(columns.map((c) => c.boardId))];
@@ -110,6 +110,7 @@ export class DashboardService {
         oldest.map((o) => o.cardId),
       );
       const days = dayList(isoDay(since), isoDay(now));
+      const throughputOf = groupBy(throughput, (r) => r.boardId);
       const totalsFor = (boardId: string | null): DashboardTotalsDto => {
         const cols = columns.filter((c) => boardId === null || c.boardId === boardId);
         const d = due.find((r) => r.boardId === boardId);
@@ -120,10 +121,7 @@ export class DashboardService {
           overdue: d?.overdue ?? 0,
           dueWithin24h: d?.dueWithin24h ?? 0,
           dueWithin7d: d?.dueWithin7d ?? 0,
-          throughput: perDay(
-            days,
-            throughput.filter((r) => r.boardId === boardId),
-          ),
+          throughput: perDay(days, throughputOf.get(boardId) ?? []),
           cycleTime: percentiles(t?.cycle ?? null, t?.cycleSamples ?? 0),
           age: ageOf(
             a?.ages ?? null,
@@ -186,21 +184,19 @@ export class DashboardService {
     const range = validRange(query.from, query.to, tz);
     return this.uow.read(actor, DashboardBoards.ref(boardId), 'viewer', async (s) => {
       const ws = s.workspaceId;
-      const [[bounds]] = [
-        (await s.query<{ start: Date; end: Date }>(
-          `SELECT ($1::date::timestamp AT TIME ZONE $3) AS start,
-                  (($2::date + 1)::timestamp AT TIME ZONE $3) AS "end"`,
-          [range.from, range.to, tz],
-        )) as Array<{ start: Date; end: Date }>,
-      ];
-      const throughput = await q.throughputByDay(s.em, ws, boardId, bounds.start, bounds.end, tz);
-      const [times] = (await q.flowTimes(s.em, ws, boardId, bounds.start, bounds.end)).filter(
-        (r) => r.boardId === boardId,
-      );
-      const cfdRows = await q.cumulativeFlow(s.em, ws, boardId, range.from, range.to, tz);
-      const columnIds = (await q.boardColumns(s.em, ws, boardId)).map((c) => c.columnId);
-      for (const r of cfdRows) if (!columnIds.includes(r.columnId)) columnIds.push(r.columnId);
       const days = dayList(range.from, range.to);
+      const flow = await q.boardFlow(s.em, ws, boardId, range.from, days, tz);
+      const times = await q.boardFlowTimes(
+        s.em,
+        ws,
+        boardId,
+        flow.cuts[0],
+        flow.cuts[flow.cuts.length - 1],
+      );
+      const { throughput, cfd: cfdRows } = flow;
+      const columnIds = flow.columns.map((c) => c.columnId);
+      for (const r of cfdRows) if (!columnIds.includes(r.columnId)) columnIds.push(r.columnId);
+      const counts = new Map(cfdRows.map((r) => [`${r.day}|${r.columnId}`, r.count]));
       return {
         from: range.from,
         to: range.to,
@@ -209,13 +205,13 @@ export class DashboardService {
           days,
           throughput.filter((r) => r.boardId === boardId),
         ),
-        cycleTime: percentiles(times?.cycle ?? null, times?.cycleSamples ?? 0),
-        leadTime: percentiles(times?.lead ?? null, times?.leadSamples ?? 0),
+        cycleTime: percentiles(times.cycle, times.cycleSamples),
+        leadTime: percentiles(times.lead, times.leadSamples),
         cfd: days.map((day) => ({
           day,
           columns: columnIds.map((columnId) => ({
             columnId,
-            count: cfdRows.find((r) => r.day === day && r.columnId === columnId)?.count ?? 0,
+            count: counts.get(`${day}|${columnId}`) ?? 0,
           })),
         })),
       };
@@ -288,8 +284,21 @@ export function dayList(from: string, to: string): string[] {
   return days;
 }
 
-const perDay = (days: string[], rows: q.DayCountRow[]): DayCountDto[] =>
-  days.map((day) => ({ day, count: rows.find((r) => r.day === day)?.count ?? 0 }));
+function perDay(days: string[], rows: q.DayCountRow[]): DayCountDto[] {
+  const count = new Map(rows.map((r) => [r.day, r.count]));
+  return days.map((day) => ({ day, count: count.get(day) ?? 0 }));
+}
+
+function groupBy<T, K>(rows: readonly T[], key: (row: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const g = groups.get(k);
+    if (g) g.push(r);
+    else groups.set(k, [r]);
+  }
+  return groups;
+}
 
 const seconds = (v: number | undefined | null): number | null =>
   v === undefined || v === null ? null : Math.round(v);

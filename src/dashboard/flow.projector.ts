@@ -3,17 +3,12 @@ import type { EntityManager } from 'typeorm';
 import type { OutboxEvent } from '../audit/outbox.service.js';
 import { CardDirectory } from '../board/card-directory.service.js';
 import { newId } from '../database/uuid.js';
+import { flowState, flowStateColumns, RollupDeltas, type FlowState } from './flow.rollups.js';
 
 interface ColumnInfo {
   boardId: string;
   isDone: boolean;
   isFirst: boolean;
-}
-
-interface FlowCard {
-  boardId: string;
-  columnId: string;
-  archivedAt: Date | null;
 }
 
 type Change = { from: unknown; to: unknown } | undefined;
@@ -26,7 +21,8 @@ const timeOrNull = (value: unknown): Date | null =>
 
 /**
  * Applies board events to the dashboard's own tables (`dashboard_*`): column counters, each
- * card's flow state, and the column stays the cumulative flow is cut from. Events carry no
+ * card's flow state, the column stays (the source rows the rollups are recounted from) and the
+ * rollups the metrics read (`flow.rollups.ts`), all in the consumer's transaction. Events carry no
  * board id, so a column's board comes from the dashboard's copy of the column (or, the first
  * time a column is seen, from `CardDirectory.columnStates`), and a card's board from its
  * column. Called with the events of one chain in order, inside the transaction that also moves
@@ -38,13 +34,33 @@ export class FlowProjector {
 
   constructor(private readonly directory: CardDirectory) {}
 
+  /** Rollup changes of the batch so far, per workspace, written before the batch commits. */
+  private readonly pending = new WeakMap<EntityManager, Map<string, RollupDeltas>>();
+
   async apply(em: EntityManager, events: readonly OutboxEvent[]): Promise<number> {
     let applied = 0;
-    for (const e of events) {
-      if (!e.workspaceId || !e.entityId) continue;
-      if (await this.applyOne(em, e, e.workspaceId, e.entityId)) applied += 1;
+    try {
+      for (const e of events) {
+        if (!e.workspaceId || !e.entityId) continue;
+        if (await this.applyOne(em, e, e.workspaceId, e.entityId)) applied += 1;
+      }
+      await this.flush(em);
+    } finally {
+      this.pending.delete(em);
     }
     return applied;
+  }
+
+  private deltas(em: EntityManager, ws: string): RollupDeltas {
+    let byWorkspace = this.pending.get(em);
+    if (!byWorkspace) this.pending.set(em, (byWorkspace = new Map()));
+    let d = byWorkspace.get(ws);
+    if (!d) byWorkspace.set(ws, (d = new RollupDeltas()));
+    return d;
+  }
+
+  private async flush(em: EntityManager): Promise<void> {
+    for (const [ws, d] of this.pending.get(em) ?? []) await d.write(em, ws);
   }
 
   private async applyOne(
@@ -78,10 +94,9 @@ export class FlowProjector {
       case 'card.updated': {
         const due = change(e, 'dueAt');
         if (!due) return false;
-        await em.query(
-          'UPDATE dashboard_cards SET due_at = $3 WHERE workspace_id = $1 AND card_id = $2',
-          [ws, id, timeOrNull(due.to)],
-        );
+        const card = await this.card(em, ws, id);
+        if (!card) return false;
+        await this.updateCard(em, ws, card, 'due_at = $3', [ws, id, timeOrNull(due.to)], at);
         return true;
       }
       case 'card.archived':
@@ -129,7 +144,18 @@ export class FlowProjector {
   }
 
   private async deleteBoard(em: EntityManager, ws: string, boardId: string): Promise<void> {
-    for (const table of ['dashboard_intervals', 'dashboard_cards', 'dashboard_columns']) {
+    await this.flush(em);
+    this.pending.delete(em);
+    for (const table of [
+      'dashboard_intervals',
+      'dashboard_cards',
+      'dashboard_columns',
+      'dashboard_flow_buckets',
+      'dashboard_flow_days',
+      'dashboard_flow_times',
+      'dashboard_wip_months',
+      'dashboard_due_hours',
+    ]) {
       await em.query(`DELETE FROM ${table} WHERE workspace_id = $1 AND board_id = $2`, [
         ws,
         boardId,
@@ -178,10 +204,12 @@ export class FlowProjector {
       ],
     );
     if (done && done.to !== known.isDone) {
-      await em.query(
-        `UPDATE dashboard_cards SET finished_at = CASE WHEN $3 THEN column_entered_at END
-          WHERE workspace_id = $1 AND column_id = $2`,
+      await this.updateCards(
+        em,
+        ws,
+        'finished_at = CASE WHEN $3 THEN o.column_entered_at END',
         [ws, columnId, done.to === true],
+        new Date(e.occurredAt),
       );
     }
     return true;
@@ -247,7 +275,7 @@ export class FlowProjector {
                                     column_entered_at, started_at, finished_at, due_at)
        VALUES ($1, $2, $3, $4, $5, $5, CASE WHEN $6 THEN $5::timestamptz END,
                CASE WHEN $7 THEN $5::timestamptz END, $8)
-       ON CONFLICT DO NOTHING RETURNING card_id`,
+       ON CONFLICT DO NOTHING RETURNING ${flowStateColumns()}`,
       [
         ws,
         cardId,
@@ -258,8 +286,9 @@ export class FlowProjector {
         col.isDone,
         timeOrNull(change(e, 'dueAt')?.to),
       ],
-    )) as unknown[];
+    )) as FlowState[];
     if (inserted.length === 0) return false;
+    this.deltas(em, ws).change(null, flowState(inserted[0]), at);
     await this.bump(em, ws, columnId, 1, 0);
     await this.openStay(em, ws, col.boardId, cardId, columnId, at);
     return true;
@@ -276,13 +305,15 @@ export class FlowProjector {
     if (!card || card.columnId === columnId) return false;
     const col = await this.column(em, ws, columnId);
     if (!col) return false;
-    await em.query(
-      `UPDATE dashboard_cards
-          SET column_id = $3, column_entered_at = $4,
-              started_at = CASE WHEN $5 THEN COALESCE(started_at, $4) ELSE started_at END,
-              finished_at = CASE WHEN $6 THEN $4::timestamptz END
-        WHERE workspace_id = $1 AND card_id = $2`,
+    await this.updateCard(
+      em,
+      ws,
+      card,
+      `column_id = $3, column_entered_at = $4,
+       started_at = CASE WHEN $5 THEN COALESCE(started_at, $4) ELSE started_at END,
+       finished_at = CASE WHEN $6 THEN $4::timestamptz END`,
       [ws, cardId, columnId, at, !col.isFirst, col.isDone],
+      at,
     );
     const open = card.archivedAt === null;
     await this.bump(em, ws, card.columnId, open ? -1 : 0, open ? 0 : -1);
@@ -303,10 +334,7 @@ export class FlowProjector {
   ): Promise<boolean> {
     const card = await this.card(em, ws, cardId);
     if (!card || (card.archivedAt !== null) === archive) return false;
-    await em.query(
-      'UPDATE dashboard_cards SET archived_at = $3 WHERE workspace_id = $1 AND card_id = $2',
-      [ws, cardId, archive ? at : null],
-    );
+    await this.updateCard(em, ws, card, 'archived_at = $3', [ws, cardId, archive ? at : null], at);
     await this.bump(em, ws, card.columnId, archive ? -1 : 1, archive ? 1 : -1);
     if (archive) await this.closeStay(em, ws, cardId, at);
     else await this.openStay(em, ws, card.boardId, cardId, card.columnId, at);
@@ -322,11 +350,12 @@ export class FlowProjector {
     const [card] = (await em.query(
       `WITH gone AS (
          DELETE FROM dashboard_cards WHERE workspace_id = $1 AND card_id = $2
-         RETURNING column_id AS "columnId", archived_at AS "archivedAt")
+         RETURNING ${flowStateColumns()})
        SELECT * FROM gone`,
       [ws, cardId],
-    )) as FlowCard[];
+    )) as FlowState[];
     if (!card) return false;
+    this.deltas(em, ws).change(flowState(card), null, at);
     const open = card.archivedAt === null;
     await this.bump(em, ws, card.columnId, open ? -1 : 0, open ? 0 : -1);
     await this.closeStay(em, ws, cardId, at);
@@ -345,18 +374,15 @@ export class FlowProjector {
     if (typeof target === 'string') {
       const col = await this.column(em, ws, target);
       if (col) {
-        // Wrapped in a CTE: a bare UPDATE ... RETURNING comes back as [rows, count].
-        const rows = (await em.query(
-          `WITH moved AS (
-           UPDATE dashboard_cards
-              SET column_id = $3, column_entered_at = $4,
-                  started_at = CASE WHEN $5 THEN COALESCE(started_at, $4) ELSE started_at END,
-                  finished_at = CASE WHEN $6 THEN $4::timestamptz END
-            WHERE workspace_id = $1 AND column_id = $2
-           RETURNING card_id AS "cardId", board_id AS "boardId", archived_at AS "archivedAt")
-           SELECT * FROM moved`,
+        const rows = await this.updateCards(
+          em,
+          ws,
+          `column_id = $3, column_entered_at = $4,
+           started_at = CASE WHEN $5 THEN COALESCE(o.started_at, $4) ELSE o.started_at END,
+           finished_at = CASE WHEN $6 THEN $4::timestamptz END`,
           [ws, columnId, target, at, !col.isFirst, col.isDone],
-        )) as Array<{ cardId: string; boardId: string; archivedAt: Date | null }>;
+          at,
+        );
         const open = rows.filter((r) => r.archivedAt === null);
         await this.bump(em, ws, target, open.length, rows.length - open.length);
         for (const r of open) {
@@ -372,13 +398,70 @@ export class FlowProjector {
     return true;
   }
 
-  private async card(em: EntityManager, ws: string, cardId: string): Promise<FlowCard | null> {
+  private async card(em: EntityManager, ws: string, cardId: string): Promise<FlowState | null> {
     const [row] = (await em.query(
-      `SELECT board_id AS "boardId", column_id AS "columnId", archived_at AS "archivedAt"
+      `SELECT ${flowStateColumns()}
          FROM dashboard_cards WHERE workspace_id = $1 AND card_id = $2 FOR UPDATE`,
       [ws, cardId],
-    )) as FlowCard[];
-    return row ?? null;
+    )) as FlowState[];
+    return row ? flowState(row) : null;
+  }
+
+  /** Updates one card (`$1` workspace, `$2` card; `set` may use more parameters) and its rollups. */
+  private async updateCard(
+    em: EntityManager,
+    ws: string,
+    before: FlowState,
+    set: string,
+    params: unknown[],
+    at: Date,
+  ): Promise<void> {
+    // Wrapped in a CTE: a bare UPDATE ... RETURNING comes back as [rows, count].
+    const [after] = (await em.query(
+      `WITH changed AS (UPDATE dashboard_cards SET ${set}
+                   WHERE workspace_id = $1 AND card_id = $2 RETURNING ${flowStateColumns()})
+       SELECT * FROM changed`,
+      params,
+    )) as FlowState[];
+    this.deltas(em, ws).change(before, after ? flowState(after) : null, at);
+  }
+
+  /**
+   * Updates the cards of a column (`$1` workspace, `$2` column; `set` reads the old row as
+   * `o`) and their rollups: the self-join hands back each card's state before and after.
+   */
+  private async updateCards(
+    em: EntityManager,
+    ws: string,
+    set: string,
+    params: unknown[],
+    at: Date,
+  ): Promise<Array<{ cardId: string; boardId: string; archivedAt: Date | null }>> {
+    const old = (a: string) => a.replace(/AS "(\w+)"/g, 'AS "old_$1"');
+    const rows = (await em.query(
+      `WITH changed AS (
+         UPDATE dashboard_cards c SET ${set}
+           FROM dashboard_cards o
+          WHERE c.workspace_id = $1 AND c.column_id = $2
+            AND o.workspace_id = c.workspace_id AND o.card_id = c.card_id
+         RETURNING c.card_id AS "cardId", ${flowStateColumns('c')}, ${old(flowStateColumns('o'))})
+       SELECT * FROM changed`,
+      params,
+    )) as Array<FlowState & { cardId: string } & Record<string, unknown>>;
+    const d = this.deltas(em, ws);
+    for (const r of rows) {
+      const before = flowState({
+        boardId: r.old_boardId,
+        columnId: r.old_columnId,
+        createdAt: r.old_createdAt,
+        startedAt: r.old_startedAt,
+        finishedAt: r.old_finishedAt,
+        archivedAt: r.old_archivedAt,
+        dueAt: r.old_dueAt,
+      } as FlowState);
+      d.change(before, flowState(r), at);
+    }
+    return rows.map((r) => ({ cardId: r.cardId, boardId: r.boardId, archivedAt: r.archivedAt }));
   }
 
   private async bump(

@@ -42,6 +42,9 @@ export function dataSourceOptions(
         max: settings.poolSize,
         statement_timeout: settings.statementTimeoutMs || undefined,
         connectionTimeoutMillis: 5000,
+        // No JIT: it compiles on the planner's cost estimate, which generic parameters inflate;
+        // measured on the dashboard's reads, it spent 16 ms compiling a 6 ms index range.
+        options: '-c jit=off',
       },
     };
   }

@@ -4,7 +4,8 @@ import { JwtService } from '@nestjs/jwt';
 import { IS_PUBLIC, type AuthenticatedRequest } from '../common/auth.decorators.js';
 import { CommonProblems } from '../common/problem.js';
 import { API_TOKEN_PREFIX, ApiTokensService, isWellFormedApiToken } from './api-tokens.service.js';
-import type { AccessClaims } from './auth.service.js';
+import { jwtSeconds, type AccessClaims } from './auth.service.js';
+import { Clock } from '../kernel/clock.js';
 import { UserPresence } from './user-presence.js';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -31,6 +32,7 @@ export class AuthGuard implements CanActivate {
     private readonly jwt: JwtService,
     private readonly apiTokens: ApiTokensService,
     private readonly users: UserPresence,
+    private readonly clock: Clock,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -76,7 +78,10 @@ export class AuthGuard implements CanActivate {
   private async verifyAccessToken(token: string): Promise<string | null> {
     if (token.length > MAX_JWT_LENGTH || !JWT_SHAPE.test(token)) return null;
     try {
-      const claims = await this.jwt.verifyAsync<AccessClaims>(token);
+      // Expiry against the kernel clock, as the token's `iat` was set.
+      const claims = await this.jwt.verifyAsync<AccessClaims>(token, {
+        clockTimestamp: jwtSeconds(this.clock),
+      });
       if (claims.typ !== 'access' || typeof claims.sub !== 'string' || !UUID.test(claims.sub))
         return null;
       return claims.sub;

@@ -32,7 +32,12 @@ export interface AccessClaims {
   sub: string;
   sid: string;
   typ: 'access';
+  /** Issued at (seconds), from the kernel `Clock`: `exp` is counted from it. */
+  iat?: number;
 }
+
+/** A JWT's notion of now: whole seconds of the kernel `Clock`. */
+export const jwtSeconds = (clock: Clock): number => Math.floor(clock.nowMs() / 1000);
 
 /** Register, log in, rotate refresh tokens, log out (DESIGN §2). */
 @Injectable()
@@ -191,7 +196,12 @@ export class AuthService {
       tokenHash: sha256(refreshToken),
       expiresAt: new Date(this.clock.nowMs() + REFRESH_TOKEN_TTL_MS),
     });
-    const claims: AccessClaims = { sub: userId, sid: familyId, typ: 'access' };
+    const claims: AccessClaims = {
+      sub: userId,
+      sid: familyId,
+      typ: 'access',
+      iat: jwtSeconds(this.clock),
+    };
     const accessToken = await this.jwt.signAsync(claims, { expiresIn: ACCESS_TOKEN_TTL_SECONDS });
     return { accessToken, refreshToken, expiresIn: ACCESS_TOKEN_TTL_SECONDS };
   }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { authConfig, type AuthConfig } from '../config/app.config.js';
+import { Clock } from '../kernel/clock.js';
 
 /** Users remembered at most; beyond it the oldest entries are forgotten first. */
 const MAX_REMEMBERED_USERS = 10_000;
@@ -18,11 +19,12 @@ export class UserPresence {
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly clock: Clock,
     @Inject(authConfig.KEY) private readonly config: AuthConfig,
   ) {}
 
   async exists(userId: string): Promise<boolean> {
-    const now = Date.now();
+    const now = this.clock.nowMs();
     const until = this.seen.get(userId);
     if (until !== undefined && until > now) return true;
     const rows: unknown[] = await this.dataSource.query('SELECT 1 FROM users WHERE id = $1', [

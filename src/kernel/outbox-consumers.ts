@@ -145,7 +145,7 @@ export class OutboxConsumerRunner implements OnApplicationBootstrap, BeforeAppli
         `SELECT ev.* FROM unnest($1::varchar[], $2::bigint[]) WITH ORDINALITY AS l(chain_key, after, n)
          CROSS JOIN LATERAL (
            SELECT ${EVENT_COLUMNS}, l.n FROM audit_events e
-            WHERE e.chain_key = l.chain_key AND e.seq > l.after
+            WHERE e.chain_key = l.chain_key AND e.seq > l.after AND e.seq <= l.after + $4
             ORDER BY e.seq LIMIT $4) ev
          ORDER BY ev.n, ev.seq
          LIMIT $3`,
@@ -154,6 +154,9 @@ export class OutboxConsumerRunner implements OnApplicationBootstrap, BeforeAppli
           claimed.map((c) => c.lastSeq),
           consumer.batch,
           // Every claimed chain gets its share of the batch: a busy chain cannot starve others.
+          // Seqs are gap-free per chain, so the share is also an upper bound on seq: whatever
+          // plan the statistics suggest (a bitmap scan of a long chain sorted for its first
+          // rows was seen on a fresh database), at most that many events are read per chain.
           Math.max(1, Math.ceil(consumer.batch / claimed.length)),
         ],
       )) as Array<StoredEvent & { n: string }>;

@@ -30,8 +30,10 @@ interface CardReminderRow {
  * Keeps one reminder per `remindBefore` offset of a card in step with the card, from the card
  * events of the event log (never from the board's tables): created when a card gets a due date
  * and offsets, moved when the due date or the offsets change, cancelled when the due date is
- * cleared, an offset removed, or the card archived or deleted. The board puts both `dueAt` and
- * `remindBefore` into a card event's changes whenever either changes.
+ * cleared, an offset removed, or the card archived or deleted, and back (for offsets still
+ * ahead) when the card is restored. The board puts `dueAt`, `remindBefore` and `title` into a
+ * card event's changes whenever either due field changes and when a card with a due date is
+ * restored, plus `archivedAt` when the card is archived (then no reminder stays active).
  *
  * Idempotent per event (an upsert keyed on workspace, card and offset), so the outbox's
  * at-least-once delivery is harmless. Writes and their audit events commit with the cursor move.
@@ -50,13 +52,19 @@ export class CardDueReminders implements OutboxHandler {
     const audit: AuditEventInput[] = [];
     for (const e of events) {
       if (e.entityType !== 'card' || !e.workspaceId || !e.entityId) continue;
+      // An archived card keeps no reminders, even when its due date is edited meanwhile.
+      const archived = e.changes.archivedAt?.to != null;
       if (e.action === 'card.archived' || e.action === 'card.deleted') {
         await this.sync(em, e.workspaceId, e.entityId, null, [], undefined, null, now, audit);
       } else if (
-        (e.action === 'card.created' || e.action === 'card.updated') &&
+        (e.action === 'card.created' ||
+          e.action === 'card.updated' ||
+          e.action === 'card.restored') &&
         (e.changes.dueAt || e.changes.remindBefore)
       ) {
-        const dueAt = (e.changes.dueAt?.to as string | null | undefined) ?? null;
+        const dueAt = archived
+          ? null
+          : ((e.changes.dueAt?.to as string | null | undefined) ?? null);
         const offsets = (e.changes.remindBefore?.to as string[] | null | undefined) ?? [];
         const title = e.changes.title?.to as string | undefined;
         const recipient = e.actor.type === 'user' ? e.actor.id : null;
@@ -115,6 +123,8 @@ export class CardDueReminders implements OutboxHandler {
       const at = instantBefore(new Date(dueAt!), parseRemindBefore(offset), zone);
       const active = at > now;
       const row = byOffset.get(offset);
+      // A cancelled reminder whose time is past stays cancelled (no reminder, like at creation).
+      if (row && !active && row.state === 'cancelled') continue;
       if (row) {
         await em.query(
           `UPDATE reminders SET remind_at = $2, rule_next_at = $3, next_fire_at = $3, state = $4,

@@ -54,6 +54,14 @@ interface OccurrenceInsert {
   skipped: boolean;
 }
 
+interface InsertedOccurrence {
+  id: string;
+  reminderId: string;
+  scheduledFor: Date;
+  late: boolean;
+  skipped: boolean;
+}
+
 interface ReminderUpdate {
   id: string;
   ruleNextAt: Date | null;
@@ -179,22 +187,21 @@ export class ReminderScheduler implements OnApplicationBootstrap, BeforeApplicat
     for (const bucket of order) {
       const room = this.config.batchSize - claimed.length;
       if (room <= 0) break;
-      const [{ locked }] = (await em.query(`SELECT pg_try_advisory_xact_lock($1, $2) AS locked`, [
-        BUCKET_LOCK_NAMESPACE,
-        bucket,
-      ])) as { locked: boolean }[];
-      if (!locked) continue;
+      // The bucket lock and the claim in one round trip: the uncorrelated sub-select is an
+      // InitPlan, evaluated once before any row is read; when another instance holds the bucket
+      // it is false and nothing is claimed (nor locked) here.
       const rows: ClaimedRow[] = await em.query(
         `SELECT id, workspace_id AS "workspaceId", state, kind, remind_at AS "remindAt", rrule, dtstart,
                 cron, time_zone AS "timeZone", catch_up AS "catchUp", rule_next_at AS "ruleNextAt",
                 snooze_until AS "snoozeUntil", snoozed_for AS "snoozedFor",
                 last_fired_for AS "lastFiredFor"
            FROM reminders
-          WHERE bucket = $1 AND state = 'active' AND next_fire_at <= $2
+          WHERE (SELECT pg_try_advisory_xact_lock($4, $1::int))
+            AND bucket = $1 AND state = 'active' AND next_fire_at <= $2
           ORDER BY next_fire_at
           LIMIT $3
           FOR UPDATE SKIP LOCKED`,
-        [bucket, now, room],
+        [bucket, now, room, BUCKET_LOCK_NAMESPACE],
       );
       claimed.push(...rows);
     }
@@ -305,9 +312,8 @@ export class ReminderScheduler implements OnApplicationBootstrap, BeforeApplicat
     updates: ReminderUpdate[],
     now: Date,
   ): Promise<void> {
-    const inserted = await this.insertOccurrences(em, occurrences);
+    const inserted = await this.insertOccurrencesAndAdvance(em, occurrences, updates);
     const refired = await this.markSnoozedFired(em, snoozedFired, now);
-    await this.updateReminders(em, updates);
 
     const byId = new Map(claimed.map((r) => [r.id, r]));
     const fired = [...inserted.filter((o) => !o.skipped), ...refired];
@@ -327,26 +333,33 @@ export class ReminderScheduler implements OnApplicationBootstrap, BeforeApplicat
     this.metrics.addSkipped(inserted.filter((o) => o.skipped).length);
   }
 
-  /** Inserts occurrence rows; only the slots that did not exist yet come back. */
-  private async insertOccurrences(
+  /**
+   * One statement for the batch's row work: inserts the occurrence rows (only the slots that
+   * did not exist yet come back) and advances every claimed reminder (`next_fire_at`, the rule's
+   * next occurrence, the snooze, the last fired slot, the state), each set-based from arrays.
+   */
+  private async insertOccurrencesAndAdvance(
     em: EntityManager,
     rows: OccurrenceInsert[],
-  ): Promise<
-    { id: string; reminderId: string; scheduledFor: Date; late: boolean; skipped: boolean }[]
-  > {
-    if (rows.length === 0) return [];
-    const result: {
-      id: string;
-      reminderId: string;
-      scheduledFor: Date;
-      late: boolean;
-      skipped: boolean;
-    }[] = await em.query(
-      `INSERT INTO reminder_occurrences (id, workspace_id, reminder_id, scheduled_for, fired_at, late, skipped)
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::timestamptz[],
-                              $6::boolean[], $7::boolean[])
-         ON CONFLICT (workspace_id, reminder_id, scheduled_for) DO NOTHING
-         RETURNING id, reminder_id AS "reminderId", scheduled_for AS "scheduledFor", late, skipped`,
+    updates: ReminderUpdate[],
+  ): Promise<InsertedOccurrence[]> {
+    if (rows.length === 0 && updates.length === 0) return [];
+    const result: InsertedOccurrence[] = await em.query(
+      `WITH advanced AS (
+         UPDATE reminders r
+            SET rule_next_at = u.rule_next_at, snooze_until = u.snooze_until,
+                snoozed_for = u.snoozed_for, last_fired_for = u.last_fired_for, state = u.state,
+                next_fire_at = LEAST(u.rule_next_at, u.snooze_until)
+           FROM unnest($8::uuid[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[],
+                       $12::timestamptz[], $13::varchar[])
+                AS u(id, rule_next_at, snooze_until, snoozed_for, last_fired_for, state)
+          WHERE r.id = u.id
+       )
+       INSERT INTO reminder_occurrences (id, workspace_id, reminder_id, scheduled_for, fired_at, late, skipped)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::timestamptz[],
+                            $6::boolean[], $7::boolean[])
+       ON CONFLICT (workspace_id, reminder_id, scheduled_for) DO NOTHING
+       RETURNING id, reminder_id AS "reminderId", scheduled_for AS "scheduledFor", late, skipped`,
       [
         rows.map(() => newId()),
         rows.map((r) => r.workspaceId),
@@ -355,6 +368,12 @@ export class ReminderScheduler implements OnApplicationBootstrap, BeforeApplicat
         rows.map((r) => r.firedAt),
         rows.map((r) => r.late),
         rows.map((r) => r.skipped),
+        updates.map((r) => r.id),
+        updates.map((r) => r.ruleNextAt),
+        updates.map((r) => r.snoozeUntil),
+        updates.map((r) => r.snoozedFor),
+        updates.map((r) => r.lastFiredFor),
+        updates.map((r) => r.state),
       ],
     );
     return result;
@@ -383,28 +402,6 @@ export class ReminderScheduler implements OnApplicationBootstrap, BeforeApplicat
           rows.map((r) => r.workspaceId),
         ],
       ),
-    );
-  }
-
-  private async updateReminders(em: EntityManager, rows: ReminderUpdate[]): Promise<void> {
-    if (rows.length === 0) return;
-    await em.query(
-      `UPDATE reminders r
-          SET rule_next_at = u.rule_next_at, snooze_until = u.snooze_until, snoozed_for = u.snoozed_for,
-              last_fired_for = u.last_fired_for, state = u.state,
-              next_fire_at = LEAST(u.rule_next_at, u.snooze_until)
-         FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[],
-                     $5::timestamptz[], $6::varchar[])
-              AS u(id, rule_next_at, snooze_until, snoozed_for, last_fired_for, state)
-        WHERE r.id = u.id`,
-      [
-        rows.map((r) => r.id),
-        rows.map((r) => r.ruleNextAt),
-        rows.map((r) => r.snoozeUntil),
-        rows.map((r) => r.snoozedFor),
-        rows.map((r) => r.lastFiredFor),
-        rows.map((r) => r.state),
-      ],
     );
   }
 

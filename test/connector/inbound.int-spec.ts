@@ -45,6 +45,9 @@ class SpecRemindersService {
 })
 class SpecRemindersModule {}
 
+/** Small enough to reach in a spec; the tests on `hook` stay below it. */
+const INBOUND_LIMIT = 10;
+
 describeOnPostgres('inbound hooks (real PostgreSQL)', () => {
   let h: Harness;
   let ws: SeededWorkspace;
@@ -59,6 +62,7 @@ describeOnPostgres('inbound hooks (real PostgreSQL)', () => {
       env: {
         CONNECTOR_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
         DATABASE_URL: privateDb.url,
+        INBOUND_RATE_LIMIT_PER_MINUTE: String(INBOUND_LIMIT),
       },
     });
     ws = await h.seedWorkspace(['owner']);
@@ -151,5 +155,38 @@ describeOnPostgres('inbound hooks (real PostgreSQL)', () => {
     ).rejects.toMatchObject({ kind: { status: 404 } });
     const mine = await h.get(ConnectorsService).listInboundEvents(ws.users[0].actor, hook.id, {});
     expect(mine.data.length).toBeGreaterThan(0);
+  });
+
+  // Last: it moves the harness clock a minute on.
+  it("a hook's rate limit window ends when the kernel clock moves a minute on", async () => {
+    const flooded = await h.get(ConnectorsService).create(ws.users[0].actor, ws.workspaceId, {
+      name: 'flooded',
+      kind: 'inbound',
+      mapping: { target: 'reminder', expression: '{"title": subject}' },
+    });
+    // Unsigned requests: counted, then refused by the signature check (401).
+    const knock = (n: number) =>
+      h
+        .get(InboundService)
+        .receive(flooded.id, { 'webhook-id': `flood-${n}` }, Buffer.from('{}'))
+        .then(
+          (r) => r.status,
+          (e: unknown) => (e instanceof ProblemException ? e : Promise.reject(e)),
+        );
+    for (let n = 0; n < INBOUND_LIMIT; n++) {
+      expect(await knock(n)).toMatchObject({ status: 401 });
+    }
+    const over = await knock(INBOUND_LIMIT);
+    expect(over).toMatchObject({ status: 429, extras: { headers: { 'Retry-After': '60' } } });
+    // The other hook has a limit of its own.
+    expect((await receive('in-after-flood', { subject: 'Still open' })).status).toBe(202);
+
+    h.clock.advance(59_000);
+    expect(await knock(INBOUND_LIMIT + 1)).toMatchObject({
+      status: 429,
+      extras: { headers: { 'Retry-After': '1' } },
+    });
+    h.clock.advance(1_000);
+    expect(await knock(INBOUND_LIMIT + 2)).toMatchObject({ status: 401 });
   });
 });

@@ -121,7 +121,13 @@ describeOnPostgres('dashboard counters on the real PostgreSQL', () => {
     );
     expect(await counters(ws.workspaceId)).not.toEqual(await recount(ws.workspaceId));
     const result = await reconciler.reconcile(ws.workspaceId);
-    expect(result).toEqual({ checked: true, countersFixed: 1, columnsAdded: 0, columnsRemoved: 0 });
+    expect(result).toEqual({
+      checked: true,
+      countersFixed: 1,
+      columnsAdded: 0,
+      columnsRemoved: 0,
+      rollupsFixed: 0,
+    });
     expect(await counters(ws.workspaceId)).toEqual(await recount(ws.workspaceId));
     const metrics = await h.get(MetricsService).registry.getMetricsAsJSON();
     const repairs = metrics.find((m) => m.name === 'workdeck_dashboard_reconcile_repairs_total');

@@ -1,6 +1,7 @@
 import { startApp, type TestApp } from '../support/app.js';
 import { addMember, createWorkspace, registerUser, type TestUser } from '../support/factories.js';
 import { client, type ApiResponse, type Client } from '../support/http.js';
+import { Receiver } from '../connector/receiver.js';
 
 /**
  * Every tenant-owned operation of the served OpenAPI document, called by the owner of
@@ -9,7 +10,10 @@ import { client, type ApiResponse, type Client } from '../support/http.js';
  *
  * The test is generic: a new route is covered as soon as it is served. A path parameter or a
  * request body it does not know fails the test loudly: add the parameter to `RESOURCES_OF_B`
- * (how to create such a resource in workspace B) and the body to `BODIES`.
+ * (how to create such a resource in workspace B) and the body to `BODIES`. A route that serves
+ * one kind of a resource only names B's resource of that kind in `KIND_OF_ROUTE`; `ALSO_TRY`
+ * lists B's other kinds that A must also be refused with (an inbound connector beside the
+ * webhook one).
  */
 
 interface Operation {
@@ -42,6 +46,8 @@ interface World {
   b: TestUser;
   /** A third user: a viewer of B (the target of the member routes). */
   stranger: TestUser;
+  /** Where B's webhook connector delivers (so that its deliveries really go somewhere). */
+  receiver: Receiver;
   ids: Ids;
 }
 
@@ -160,7 +166,60 @@ const RESOURCES_OF_B: Record<string, (api: Client, w: World) => Promise<string>>
     );
     return (list.body as { data: Array<{ id: string }> }).data[0].id;
   },
+  // An outbound webhook connector of B, delivering to a receiver of this spec.
+  connectorId: async (api, w) =>
+    must(
+      await api.post(
+        `/v1/workspaces/${w.ids.workspaceId}/connectors`,
+        {
+          name: 'Hook of B',
+          kind: 'webhook',
+          url: w.receiver.url('/b'),
+          events: ['note.*', 'card.*'],
+        },
+        { token: w.b.accessToken },
+      ),
+      201,
+      'webhook connector',
+    ).body.id as string,
+  // An inbound connector of B: the inbound-events route serves only this kind (see KIND_OF_ROUTE).
+  inboundConnectorId: async (api, w) =>
+    must(
+      await api.post(
+        `/v1/workspaces/${w.ids.workspaceId}/connectors`,
+        {
+          name: 'Inbound of B',
+          kind: 'inbound',
+          verifier: 'standard',
+          mapping: { target: 'note', expression: '{"title": issue.title}' },
+        },
+        { token: w.b.accessToken },
+      ),
+      201,
+      'inbound connector',
+    ).body.id as string,
+  // A delivery of B's webhook connector: its test ping, whose row is written in the same
+  // transaction that answers 202, so B reads it at once (no worker to wait for).
+  deliveryId: async (api, w) =>
+    must(
+      await api.post(`/v1/connectors/${w.ids.connectorId}/test`, undefined, {
+        token: w.b.accessToken,
+      }),
+      202,
+      'test delivery',
+    ).body.id as string,
 };
+
+/**
+ * Routes that serve one kind of a resource only (another kind answers 409, after tenancy): B
+ * reads them with its resource of that kind.
+ */
+const KIND_OF_ROUTE: Record<string, Ids> = {
+  '/v1/connectors/{connectorId}/inbound-events': { connectorId: 'inboundConnectorId' },
+};
+
+/** Other resources of B a path parameter may name: A must get 404 with each of them too. */
+const ALSO_TRY: Record<string, string[]> = { connectorId: ['inboundConnectorId'] };
 
 /** A valid body per request schema, so that validation cannot answer before tenancy does. */
 const BODIES: Record<string, (w: World) => unknown> = {
@@ -190,14 +249,9 @@ const BODIES: Record<string, (w: World) => unknown> = {
     url: 'https://hooks.example.com/in',
     events: ['note.*'],
   }),
+  UpdateConnectorDto: () => ({ name: 'taken over', enabled: false }),
+  ReplayDto: () => ({ from: '2020-01-01T00:00:00Z', to: '2040-01-01T00:00:00Z' }),
 };
-
-/**
- * Path parameters whose routes arrived with the connectors merge and still need a factory here
- * (a webhook connector of B with a reachable receiver, and one of its deliveries). Their
- * operations are skipped, and listed by the todo below, until they are added.
- */
-const NOT_YET_COVERED = new Set(['connectorId', 'deliveryId']);
 
 /** Reads first, deletes last: a broken route must not hide the others' answers. */
 const METHOD_ORDER = ['get', 'put', 'post', 'patch', 'delete'];
@@ -207,9 +261,9 @@ function tenantOperations(doc: { paths: Record<string, Record<string, OpenApiOpe
   for (const [path, methods] of Object.entries(doc.paths)) {
     const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
     for (const [method, op] of Object.entries(methods)) {
-      // Public routes and the caller's own collections (no id in the path) are not tenant-owned.
-      if (!op.security || params.length === 0) continue;
-      if (params.some((p) => NOT_YET_COVERED.has(p))) continue;
+      // Public routes (no security, or `security: []` like the signed inbound hooks) and the
+      // caller's own collections (no id in the path) are not tenant-owned.
+      if (!op.security?.length || params.length === 0) continue;
       const ref = op.requestBody?.content?.['application/json']?.schema?.$ref;
       // Validation answers before tenancy: send every required query parameter, valid.
       const query = (op.parameters ?? [])
@@ -240,8 +294,10 @@ describe('another tenant’s ids answer 404 on every tenant-owned route', () => 
   let a: TestUser;
   let world: World;
   let operations: Operation[];
+  let receiver: Receiver;
 
   beforeAll(async () => {
+    receiver = await new Receiver().start();
     app = await startApp();
     api = client(app);
     const [userA, userB, stranger] = await Promise.all(
@@ -250,7 +306,7 @@ describe('another tenant’s ids answer 404 on every tenant-owned route', () => 
     a = userA;
     // A owns a workspace of its own: the highest role anywhere, yet nothing in B.
     await createWorkspace(api, a.accessToken, 'A');
-    world = { b: userB, stranger, ids: {} };
+    world = { b: userB, stranger, receiver, ids: {} };
     const doc = must(await api.get('/openapi.json'), 200, 'openapi').body as {
       paths: Record<string, Record<string, OpenApiOperation>>;
     };
@@ -266,10 +322,20 @@ describe('another tenant’s ids answer 404 on every tenant-owned route', () => 
       world.ids[param] = await create(api, world);
     }
   });
-  afterAll(() => app.stop());
+  afterAll(async () => {
+    await app?.stop();
+    await receiver?.stop();
+  });
 
-  const url = (op: Operation): string =>
-    op.path.replace(/\{(\w+)\}/g, (_, name: string) => world.ids[name]) + op.query;
+  /** The operation's URL with B's ids; `use` names other resources of B for some parameters. */
+  const url = (op: Operation, use: Ids = {}): string =>
+    op.path.replace(/\{(\w+)\}/g, (_, name: string) => world.ids[use[name] ?? name]) + op.query;
+
+  /** Each way to call `op` with B's resources: B's default ids, then each other kind. */
+  const variants = (op: Operation): Ids[] => [
+    {},
+    ...op.params.flatMap((p) => (ALSO_TRY[p] ?? []).map((other) => ({ [p]: other }))),
+  ];
 
   const bodyOf = (op: Operation): unknown => {
     if (!op.bodySchema) return undefined;
@@ -277,8 +343,6 @@ describe('another tenant’s ids answer 404 on every tenant-owned route', () => 
     if (!make) throw new Error(`no valid body for ${op.bodySchema} in BODIES`);
     return make(world);
   };
-
-  it.todo('covers the connector and delivery routes (connectorId, deliveryId)');
 
   it('covers the routes of every module (the document is not empty or half-read)', () => {
     const paths = new Set(operations.map((op) => op.path));
@@ -292,6 +356,10 @@ describe('another tenant’s ids answer 404 on every tenant-owned route', () => 
       '/v1/columns/{columnId}',
       '/v1/notes/{noteId}/revisions/{revisionId}/restore',
       '/v1/workspaces/{workspaceId}/audit-events/export',
+      '/v1/connectors/{connectorId}/rotate-secret',
+      '/v1/connectors/{connectorId}/deliveries',
+      '/v1/connectors/{connectorId}/inbound-events',
+      '/v1/deliveries/{deliveryId}/retry',
     ]) {
       expect(paths).toContain(expected);
     }
@@ -299,7 +367,9 @@ describe('another tenant’s ids answer 404 on every tenant-owned route', () => 
 
   it('B’s own ids are valid: B reads each of them', async () => {
     for (const op of operations.filter((o) => o.method === 'get')) {
-      const res = await api.request('GET', url(op), undefined, { token: world.b.accessToken });
+      const res = await api.request('GET', url(op, KIND_OF_ROUTE[op.path]), undefined, {
+        token: world.b.accessToken,
+      });
       expect({ op: `GET ${op.path}`, status: res.status }).toEqual({
         op: `GET ${op.path}`,
         status: 200,
@@ -310,10 +380,13 @@ describe('another tenant’s ids answer 404 on every tenant-owned route', () => 
   it('A gets 404 on each of them, and nothing of B changes', async () => {
     const answers: string[] = [];
     for (const op of operations) {
-      const res = await api.request(op.method.toUpperCase(), url(op), bodyOf(op), {
-        token: a.accessToken,
-      });
-      answers.push(`${op.method.toUpperCase()} ${op.path} -> ${res.status}`);
+      for (const use of variants(op)) {
+        const res = await api.request(op.method.toUpperCase(), url(op, use), bodyOf(op), {
+          token: a.accessToken,
+        });
+        const kind = Object.values(use).map((other) => ` (${other})`);
+        answers.push(`${op.method.toUpperCase()} ${op.path}${kind.join('')} -> ${res.status}`);
+      }
     }
     expect(answers.filter((line) => !line.endsWith('-> 404'))).toEqual([]);
 
@@ -332,5 +405,20 @@ describe('another tenant’s ids answer 404 on every tenant-owned route', () => 
       token: world.b.accessToken,
     });
     expect(members.body.data).toHaveLength(2);
+    const hook = await api.get(`/v1/connectors/${world.ids.connectorId}`, {
+      token: world.b.accessToken,
+    });
+    expect(hook.body).toMatchObject({ name: 'Hook of B', enabled: true, version: 1 });
+    const inbound = await api.get(`/v1/connectors/${world.ids.inboundConnectorId}`, {
+      token: world.b.accessToken,
+    });
+    expect(inbound.body).toMatchObject({ name: 'Inbound of B', enabled: true, version: 1 });
+    // Only B's own test ping: no replay or second ping queued through the foreign id.
+    const deliveries = await api.get(`/v1/connectors/${world.ids.connectorId}/deliveries`, {
+      token: world.b.accessToken,
+    });
+    expect(deliveries.body.data).toEqual([
+      expect.objectContaining({ id: world.ids.deliveryId, eventType: 'connector.ping' }),
+    ]);
   });
 });

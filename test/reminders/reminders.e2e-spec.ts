@@ -406,6 +406,110 @@ describe('card due dates drive reminders (from the card events)', () => {
     expect(archived.every((r) => r.state === 'cancelled')).toBe(true);
   });
 
+  it('brings the reminders of a restored card back, except offsets already past', async () => {
+    const token = team.member.accessToken;
+    const board = await createBoard(api, token, team.workspaceId, 'restore');
+    const due = new Date(Date.now() + 2 * HOUR);
+    const card = await createCard(api, token, board.boardId, {
+      title: 'Come back',
+      dueAt: due.toISOString(),
+      remindBefore: ['PT1H', 'P1D'],
+    });
+    const at = (ms: number) => new Date(due.getTime() - ms).toISOString();
+    // P1D before the due date is already past: no reminder, like at creation.
+    const created = await eventually(
+      () => cardReminders(card.id, token),
+      (r) => r.length === 1,
+    );
+    expect(created).toEqual([{ remindAt: at(HOUR), state: 'active', title: 'Due: Come back' }]);
+
+    expect((await api.post(`/v1/cards/${card.id}/archive`, {}, { token })).status).toBe(200);
+    await eventually(
+      () => cardReminders(card.id, token),
+      (r) => r.every((x) => x.state === 'cancelled'),
+    );
+    const restored = await api.post(`/v1/cards/${card.id}/restore`, {}, { token });
+    expect(restored.status).toBe(200);
+    const back = await eventually(
+      () => cardReminders(card.id, token),
+      (r) => r.some((x) => x.state === 'active'),
+    );
+    expect(back).toEqual([{ remindAt: at(HOUR), state: 'active', title: 'Due: Come back' }]);
+    const [reminder] = (
+      await api.get(`/v1/workspaces/${team.workspaceId}/reminders?targetId=${card.id}`, { token })
+    ).body.data as { nextFireAt: string }[];
+    expect(reminder.nextFireAt).toBe(at(HOUR));
+    const events = await api.get(
+      `/v1/workspaces/${team.workspaceId}/audit-events?entityId=${card.id}&action=card.restored`,
+      { token: team.owner.accessToken },
+    );
+    expect(events.body.data[0].changes).toMatchObject({
+      dueAt: { from: due.toISOString(), to: due.toISOString() },
+      remindBefore: { from: ['PT1H', 'P1D'], to: ['PT1H', 'P1D'] },
+    });
+  });
+
+  it('gives a card whose due date is set later reminders titled after the card', async () => {
+    const token = team.member.accessToken;
+    const board = await createBoard(api, token, team.workspaceId, 'later');
+    const card = await createCard(api, token, board.boardId, { title: 'Named' });
+    const due = new Date(Date.now() + 5 * HOUR);
+    const patched = await api.patch(
+      `/v1/cards/${card.id}`,
+      { dueAt: due.toISOString(), remindBefore: ['PT1H'] },
+      { token },
+    );
+    expect(patched.status).toBe(200);
+    const got = await eventually(
+      () => cardReminders(card.id, token),
+      (r) => r.length === 1,
+    );
+    expect(got).toEqual([
+      {
+        remindAt: new Date(due.getTime() - HOUR).toISOString(),
+        state: 'active',
+        title: 'Due: Named',
+      },
+    ]);
+  });
+
+  it('keeps an archived card without reminders when its due date changes, until it is restored', async () => {
+    const token = team.member.accessToken;
+    const board = await createBoard(api, token, team.workspaceId, 'archived-edit');
+    const card = await createCard(api, token, board.boardId, { title: 'Shelved' });
+    expect((await api.post(`/v1/cards/${card.id}/archive`, {}, { token })).status).toBe(200);
+    const due = new Date(Date.now() + 5 * HOUR);
+    const patched = await api.patch(
+      `/v1/cards/${card.id}`,
+      { dueAt: due.toISOString(), remindBefore: ['PT1H'] },
+      { token },
+    );
+    expect(patched.status).toBe(200);
+    // A marker event after the edit: once the consumer is past it, the edit was handled too.
+    const marker = await createCard(api, token, board.boardId, {
+      title: 'Marker',
+      dueAt: due.toISOString(),
+      remindBefore: ['PT1H'],
+    });
+    await eventually(
+      () => cardReminders(marker.id, token),
+      (r) => r.length === 1,
+    );
+    expect(await cardReminders(card.id, token)).toEqual([]);
+    expect((await api.post(`/v1/cards/${card.id}/restore`, {}, { token })).status).toBe(200);
+    const back = await eventually(
+      () => cardReminders(card.id, token),
+      (r) => r.length === 1,
+    );
+    expect(back).toEqual([
+      {
+        remindAt: new Date(due.getTime() - HOUR).toISOString(),
+        state: 'active',
+        title: 'Due: Shelved',
+      },
+    ]);
+  });
+
   it('refuses bad offsets on the card (422)', async () => {
     const token = team.member.accessToken;
     const board = await createBoard(api, token, team.workspaceId, 'b2');

@@ -13,7 +13,7 @@ import { Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
 @Index('ix_dashboard_cards_finished_workspace', ['workspaceId', 'finishedAt'], {
   where: 'finished_at IS NOT NULL',
 })
-@Index('ix_dashboard_cards_in_progress_workspace', ['workspaceId', 'startedAt'], {
+@Index('ix_dashboard_cards_in_progress_workspace', ['workspaceId', 'startedAt', 'boardId'], {
   where: 'started_at IS NOT NULL AND archived_at IS NULL AND finished_at IS NULL',
 })
 @Index('ix_dashboard_cards_due', ['workspaceId', 'dueAt'], {
