@@ -6,8 +6,13 @@
 // behind (an existing one), and prints per run: milliseconds from spawn to the first 200 of
 // /health/ready, the resident memory (RSS) at that moment and its peak (VmHWM) so far, read from
 // /proc. Each app is stopped with SIGTERM; the temporary directories are removed.
+// It also prints the CPU seconds the app (and initdb's child process) used until ready: on a
+// busy machine the wall time swings with the load, the work much less.
 // Knobs: BENCH_STARTUP_RUNS (default 3), BENCH_STARTUP_SETTLE_MS (default 2000: RSS is also read
-// that long after ready, once start-up garbage has had a chance to be collected).
+// that long after ready, once start-up garbage has had a chance to be collected),
+// BENCH_STARTUP_FIRST=true (removes the initdb template, node_modules/.cache/workdeck, before
+// each fresh run: the very first start after `npm install`; do not run it while another process
+// of this checkout starts on PGlite).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -31,6 +36,18 @@ function freePort() {
     });
     server.on('error', reject);
   });
+}
+
+/**
+ * CPU seconds a process (and the children it waited for: initdb) has used: on a shared machine
+ * the wall time to ready depends on the load, the work done much less.
+ */
+function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces): utime is the 12th, then stime,
+  // cutime, cstime, in clock ticks (100 per second on Linux).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return fields.slice(11, 15).reduce((sum, ticks) => sum + Number(ticks), 0) / 100;
 }
 
 /** VmRSS and VmHWM of a process, in MiB. */
@@ -67,9 +84,10 @@ async function startOnce(dataDir) {
     }
     const readyMs = performance.now() - started;
     const atReady = memory(child.pid);
+    const cpu = cpuSeconds(child.pid);
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     const settled = memory(child.pid);
-    return { readyMs, rssAtReady: atReady.rss, rssSettled: settled.rss, peak: settled.peak };
+    return { readyMs, cpu, rssAtReady: atReady.rss, rssSettled: settled.rss, peak: settled.peak };
   } finally {
     child.kill('SIGTERM');
     await exited;
@@ -77,13 +95,19 @@ async function startOnce(dataDir) {
 }
 
 const row = (kind, i, r) =>
-  `| ${kind} #${i + 1} | ${Math.round(r.readyMs)} | ${Math.round(r.rssAtReady)} | ${Math.round(r.rssSettled)} | ${Math.round(r.peak)} |`;
+  `| ${kind} #${i + 1} | ${Math.round(r.readyMs)} | ${r.cpu.toFixed(1)} | ${Math.round(r.rssAtReady)} | ${Math.round(r.rssSettled)} | ${Math.round(r.peak)} |`;
 
-const lines = ['| data dir | start to ready ms | RSS at ready MiB | RSS settled MiB | peak RSS MiB |', '|---|---|---|---|---|'];
+const lines = [
+  '| data dir | start to ready ms | CPU s to ready | RSS at ready MiB | RSS settled MiB | peak RSS MiB |',
+  '|---|---|---|---|---|---|',
+];
+const FIRST = process.env.BENCH_STARTUP_FIRST === 'true';
+const templateCache = join(root, 'node_modules/.cache/workdeck');
 for (let i = 0; i < RUNS; i++) {
+  if (FIRST) rmSync(templateCache, { recursive: true, force: true });
   const dataDir = mkdtempSync(join(tmpdir(), 'workdeck-startup-'));
   try {
-    lines.push(row('fresh', i, await startOnce(dataDir)));
+    lines.push(row(FIRST ? 'first' : 'fresh', i, await startOnce(dataDir)));
     lines.push(row('existing', i, await startOnce(dataDir)));
   } finally {
     rmSync(dataDir, { recursive: true, force: true });

@@ -182,23 +182,29 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     exposedHeaders: EXPOSED_HEADERS,
   });
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('workdeck API')
-      .setDescription(
-        'Team workspaces: boards, notes, reminders, audit log, connectors and dashboard.',
-      )
-      .setVersion('1')
-      .addBearerAuth({
-        type: 'http',
-        scheme: 'bearer',
-        description: 'JWT access token or personal API token (wd_...)',
-      })
-      .build(),
-  );
-  const facts = collectOperationFacts(app.get(ModulesContainer));
-  SwaggerModule.setup('docs', app, decorateOpenApi(document, { facts }), {
+  // The document (every operation and schema, 1.4 MB of JSON) is built when it is first asked
+  // for (/docs, /openapi.json, /openapi.yaml), not at start: start-up does not wait for it, and
+  // a server nobody reads the documentation of does not hold it.
+  const document = () =>
+    decorateOpenApi(
+      SwaggerModule.createDocument(
+        app,
+        new DocumentBuilder()
+          .setTitle('workdeck API')
+          .setDescription(
+            'Team workspaces: boards, notes, reminders, audit log, connectors and dashboard.',
+          )
+          .setVersion('1')
+          .addBearerAuth({
+            type: 'http',
+            scheme: 'bearer',
+            description: 'JWT access token or personal API token (wd_...)',
+          })
+          .build(),
+      ),
+      { facts: collectOperationFacts(app.get(ModulesContainer)) },
+    );
+  SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'openapi.json',
     yamlDocumentUrl: 'openapi.yaml',
     // The bearer token entered in "Authorize" survives a reload of the page.

@@ -30,6 +30,11 @@ async function main(): Promise<void> {
       }
       throw err;
     }
+    // Preparing a new data directory (a copy of a template; the very first time, initdb in a
+    // child process) and starting PGlite take seconds: begun now, they overlap loading the
+    // application's modules, and the pool picks the database up when it is created.
+    const { PGlitePool } = await import('./database/pglite-pool.js');
+    void PGlitePool.open(pgliteDataDir(env.DATA_DIR));
   }
   const { createApp, drainAndClose } = await import('./app.factory.js');
   const { appConfig } = await import('./config/app.config.js');

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import {
-  cpSync,
+  constants,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -9,6 +9,7 @@ import {
   rmdirSync,
   rmSync,
 } from 'node:fs';
+import { cp } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -49,7 +50,9 @@ export async function ensurePgliteDataDir(pgdataDir: string): Promise<void> {
   const staging = `${pgdataDir}.init-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(dirname(pgdataDir), { recursive: true });
-  cpSync(template, staging, { recursive: true });
+  // Asynchronous, so that the application's modules keep loading meanwhile (see main.ts); a
+  // copy-on-write clone where the file system can.
+  await cp(template, staging, { recursive: true, mode: constants.COPYFILE_FICLONE });
   if (existsSync(pgdataDir)) rmdirSync(pgdataDir); // empty, checked above
   renameSync(staging, pgdataDir);
 }

@@ -39,14 +39,23 @@ export class PGlitePool extends EventEmitter {
     super();
     // Same contract as the pg pool: an 'error' event is logged, never left unhandled.
     this.on('error', logConnectionError);
-    const key = options.dataDir;
-    let db = PGlitePool.instances.get(key);
+    this.db = PGlitePool.open(options.dataDir, options);
+  }
+
+  /**
+   * Opens the database in `dataDir` once per process (every pool on it shares it): takes the
+   * directory's lock, prepares a new directory (see `ensurePgliteDataDir`) and starts PGlite.
+   * `main.ts` calls it before loading the application, so that the seconds this takes overlap
+   * loading the modules; the pool TypeORM creates later picks the same database up.
+   */
+  static open(dataDir: string, options: PGliteOptions = {}): Promise<PGlite> {
+    let db = PGlitePool.instances.get(dataDir);
     if (!db) {
       // Two processes on one data directory corrupt it: fail before touching it.
-      const lockFile = pgliteLockFile(options.dataDir);
+      const lockFile = pgliteLockFile(dataDir);
       if (lockFile) lockDataDir(lockFile);
-      db = (lockFile ? ensurePgliteDataDir(options.dataDir) : Promise.resolve()).then(() =>
-        PGlite.create(options.dataDir, {
+      db = (lockFile ? ensurePgliteDataDir(dataDir) : Promise.resolve()).then(() =>
+        PGlite.create(dataDir, {
           startParams: startParams(),
           ...options,
           parsers: {
@@ -56,9 +65,12 @@ export class PGlitePool extends EventEmitter {
           },
         }),
       );
-      PGlitePool.instances.set(key, db);
+      // A failure is reported to whoever uses the database (the pool), not as an unhandled
+      // rejection while nobody is waiting for it yet.
+      db.catch(() => undefined);
+      PGlitePool.instances.set(dataDir, db);
     }
-    this.db = db;
+    return db;
   }
 
   /** pg.Pool#connect: waits for the one connection, then lends it until `release` is called. */

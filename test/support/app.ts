@@ -37,12 +37,16 @@ export async function freePort(): Promise<number> {
 /**
  * Starts the built app (`dist/`) as its own process on a free port, as a user would run it, and
  * waits until /health/ready answers. On the real server all apps share the run's database; on
- * PGlite each app gets an embedded database in a temporary DATA_DIR.
+ * PGlite each app gets an embedded database in a temporary DATA_DIR. `options.main` starts
+ * another build's entry point.
  */
-export async function startApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startApp(
+  env: Record<string, string> = {},
+  options: { main?: string } = {},
+): Promise<TestApp> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'workdeck-test-'));
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [options.main ?? MAIN], {
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'test',
