@@ -6,7 +6,6 @@ import { DASHBOARD_CONSUMER } from '../../src/dashboard/dashboard.consumer.js';
 import { DashboardModule } from '../../src/dashboard/dashboard.module.js';
 import { DashboardReconciler } from '../../src/dashboard/dashboard.reconciler.js';
 import { MetricsService } from '../../src/kernel/metrics.js';
-import { OutboxConsumerRunner } from '../../src/kernel/outbox-consumers.js';
 import { describeOnPostgres } from '../support/db.js';
 import { bootHarness, type Harness, type SeededWorkspace } from '../support/harness.js';
 
@@ -29,7 +28,7 @@ describeOnPostgres('dashboard counters on the real PostgreSQL', () => {
   let boardId: string;
   let columns: string[];
 
-  const drain = () => h.get(OutboxConsumerRunner).drain(DASHBOARD_CONSUMER);
+  const drain = () => h.settle(DASHBOARD_CONSUMER, ws.workspaceId);
   const counters = (workspaceId: string) =>
     h.query<CounterRow>(
       `SELECT column_id, open_cards, archived_cards FROM dashboard_columns
@@ -139,8 +138,22 @@ describeOnPostgres('dashboard counters on the real PostgreSQL', () => {
   it('skips a workspace whose projection lags, and one another instance is reconciling', async () => {
     const actor = ws.users[0].actor;
     const reconciler = h.get(DashboardReconciler);
-    await h.get(CardsService).create(actor, boardId, { title: 'not yet projected' });
-    expect((await reconciler.reconcile(ws.workspaceId)).checked).toBe(false);
+    // Hold the chain's cursor, as a consumer applying a batch would, so that no consumer of
+    // this or another process (the e2e specs' apps share the database) applies the new event.
+    const holder = h.dataSource.createQueryRunner();
+    await holder.connect();
+    await holder.startTransaction();
+    try {
+      await holder.query(
+        'SELECT 1 FROM outbox_cursors WHERE consumer = $1 AND chain_key = $2 FOR UPDATE',
+        [DASHBOARD_CONSUMER, `ws:${ws.workspaceId}`],
+      );
+      await h.get(CardsService).create(actor, boardId, { title: 'not yet projected' });
+      expect((await reconciler.reconcile(ws.workspaceId)).checked).toBe(false);
+    } finally {
+      await holder.rollbackTransaction();
+      await holder.release();
+    }
     await drain();
     const other = h.dataSource.createQueryRunner();
     await other.connect();

@@ -1,6 +1,3 @@
-import { ActivityReader } from '../../src/audit/activity-reader.js';
-import { workspaceChainKey } from '../../src/audit/audit.service.js';
-import { OutboxService } from '../../src/audit/outbox.service.js';
 import { BoardsService } from '../../src/board/boards.service.js';
 import { CardsService } from '../../src/board/cards.service.js';
 import { DASHBOARD_CONSUMER } from '../../src/dashboard/dashboard.consumer.js';
@@ -15,7 +12,6 @@ import {
 } from '../../src/dashboard/flow.rollups.js';
 import { FakeClock } from '../../src/kernel/clock.js';
 import { MetricsService } from '../../src/kernel/metrics.js';
-import { OutboxConsumerRunner } from '../../src/kernel/outbox-consumers.js';
 import { describeOnPostgres } from '../support/db.js';
 import { bootHarness, type Harness, type SeededWorkspace } from '../support/harness.js';
 
@@ -50,23 +46,7 @@ describeOnPostgres('dashboard rollups against a recount (random history)', () =>
   let boardId: string;
   let clock: FakeClock;
 
-  /**
-   * Until the projection has applied the workspace's whole chain: another process on the same
-   * database (an e2e spec's app) may hold the chain's cursor while it applies a batch, and
-   * `drain` skips a locked cursor.
-   */
-  async function drain(): Promise<void> {
-    for (let i = 0; i < 200; i += 1) {
-      await h.get(OutboxConsumerRunner).drain(DASHBOARD_CONSUMER);
-      const head = Number(await h.get(ActivityReader).head(ws.workspaceId));
-      const applied = await h
-        .get(OutboxService)
-        .position(DASHBOARD_CONSUMER, workspaceChainKey(ws.workspaceId));
-      if (applied === head) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error('the dashboard projection did not catch up');
-  }
+  const drain = () => h.settle(DASHBOARD_CONSUMER, ws.workspaceId);
   const viewer = () => ws.users[1].actor;
 
   /** The CFD and throughput straight from the stays and cards (what the rollups replace). */

@@ -31,7 +31,7 @@ import { newId } from '../../src/database/uuid.js';
 import { Clock, FakeClock } from '../../src/kernel/clock.js';
 import { FakeHttpClient, HttpClient } from '../../src/kernel/http-client.js';
 import { KernelModule } from '../../src/kernel/kernel.module.js';
-import { KERNEL_OPTIONS } from '../../src/kernel/outbox-consumers.js';
+import { KERNEL_OPTIONS, OutboxConsumerRunner } from '../../src/kernel/outbox-consumers.js';
 import type { Role } from '../../src/kernel/roles.js';
 import type { Actor } from '../../src/kernel/actor.js';
 import { onRealPostgres } from './app.js';
@@ -62,6 +62,12 @@ export interface Harness {
   /** A workspace with one member per role (default: one owner), inserted directly. */
   seedWorkspace(roles?: Role[]): Promise<SeededWorkspace>;
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * Runs `consumer` until it has applied the whole event chain of `workspaceId` (bounded). The
+   * e2e specs' apps share the run's database and run the same consumers: one of them may hold
+   * the chain's cursor while it applies a batch, and a drain here skips a locked cursor.
+   */
+  settle(consumer: string, workspaceId: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -187,6 +193,21 @@ export async function bootHarness(options: HarnessOptions = {}): Promise<Harness
           }
         });
         return { workspaceId, users };
+      },
+      async settle(consumer: string, workspaceId: string) {
+        const chainKey = `ws:${workspaceId}`;
+        for (let i = 0; i < 400; i += 1) {
+          await app.get(OutboxConsumerRunner).drain(consumer);
+          const [{ behind }] = await query<{ behind: boolean }>(
+            `SELECT COALESCE((SELECT last_seq FROM audit_chain_heads WHERE chain_key = $2), 0)
+                  > COALESCE((SELECT last_seq FROM outbox_cursors
+                               WHERE consumer = $1 AND chain_key = $2), 0) AS behind`,
+            [consumer, chainKey],
+          );
+          if (!behind) return;
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        throw new Error(`${consumer} did not apply the chain of ${workspaceId} within 10 s`);
       },
       close: () => app.close(),
     };
