@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -191,31 +191,8 @@ export class NoteResponseDto {
 }
 
 /** A list or search result: the note without its body (which may be 1 MiB). */
-export class NoteSummaryDto {
-  @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ format: 'uuid' }) workspaceId: string;
-  @ApiProperty() title: string;
+export class NoteSummaryDto extends OmitType(NoteResponseDto, ['body'] as const) {
   @ApiProperty({ description: 'The first characters of the body, as stored.' }) excerpt: string;
-  @ApiProperty({ type: [String] }) tags: string[];
-  @ApiProperty() pinned: boolean;
-  @ApiProperty() archived: boolean;
-  @ApiProperty({ type: 'integer' }) version: number;
-  @ApiProperty({
-    format: 'uuid',
-    nullable: true,
-    type: String,
-    description: 'Null when a system actor (an inbound connector) wrote it.',
-  })
-  createdBy: string | null;
-  @ApiProperty({
-    format: 'uuid',
-    nullable: true,
-    type: String,
-    description: 'Null when a system actor (an inbound connector) wrote it.',
-  })
-  updatedBy: string | null;
-  @ApiProperty({ format: 'date-time' }) createdAt: string;
-  @ApiProperty({ format: 'date-time' }) updatedAt: string;
 
   @ApiPropertyOptional({
     description:
