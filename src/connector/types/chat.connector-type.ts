@@ -1,12 +1,5 @@
-import type {
-  ConnectorEvent,
-  ConnectorSettings,
-  ConnectorSettingsInput,
-  OutboundConnectorType,
-  ParsedSettings,
-  SettingsContext,
-} from './connector-type.js';
-import { parseOutboundSettings } from './outbound-settings.js';
+import type { ConnectorEvent } from './connector-type.js';
+import { UrlConnectorType } from './outbound-settings.js';
 
 /** Chat messages stay short: long values are cut with an ellipsis. */
 const VALUE_MAX_CHARS = 80;
@@ -33,18 +26,9 @@ export function chatText(event: ConnectorEvent): string {
  * Chat incoming webhook (Slack, Mattermost and compatible): posts `{"text": ...}` formatted from
  * the event. Signed like any delivery; such endpoints ignore the extra headers.
  */
-export class ChatConnectorType implements OutboundConnectorType {
+export class ChatConnectorType extends UrlConnectorType {
   readonly kind = 'chat';
-  readonly direction = 'outbound';
   readonly summary = 'Slack/Mattermost-compatible incoming webhook: {"text": ...} per event.';
-
-  parseSettings(input: ConnectorSettingsInput, ctx: SettingsContext): Promise<ParsedSettings> {
-    return parseOutboundSettings(input, ctx);
-  }
-
-  describe(settings: ConnectorSettings): Record<string, unknown> {
-    return { url: settings.url, events: settings.events };
-  }
 
   render(event: ConnectorEvent): string {
     return JSON.stringify({ text: chatText(event) });

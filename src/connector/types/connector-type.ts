@@ -5,8 +5,9 @@ import type { TargetPolicy } from '../ssrf-guard.js';
 /**
  * How to add a connector type (README "Connectors" has a worked example):
  * 1. Write one class implementing `OutboundConnectorType` (it renders a committed event into
- *    the request body the target expects) or `InboundConnectorType` (it verifies a request
- *    and maps its payload to a create body).
+ *    the request body the target expects; `UrlConnectorType` when its settings are a URL and
+ *    event subscriptions) or `InboundConnectorType` (it verifies a request and maps its
+ *    payload to a create body).
  * 2. Add the class to `CONNECTOR_TYPES` in `connector-types.ts`.
  * Nothing else changes: the routes, fan-out, worker (signing, SSRF guard, retries, breaker)
  * and inbound pipeline (signature, replay, rate limit, validation) are shared by every type.

@@ -1,7 +1,14 @@
 import { CONNECTOR_MAX_EVENTS, CONNECTOR_URL_MAX } from '../connector.constants.js';
 import type { FieldError } from '../../common/problem.js';
 import { checkResolvedHost, checkTargetUrl } from '../ssrf-guard.js';
-import type { ConnectorSettingsInput, ParsedSettings, SettingsContext } from './connector-type.js';
+import type {
+  ConnectorEvent,
+  ConnectorSettings,
+  ConnectorSettingsInput,
+  OutboundConnectorType,
+  ParsedSettings,
+  SettingsContext,
+} from './connector-type.js';
 
 /** The settings shared by outbound types: a target URL (SSRF-checked) and event subscriptions. */
 export async function parseOutboundSettings(
@@ -44,4 +51,24 @@ async function resolvedRefusal(url: string, ctx: SettingsContext): Promise<strin
   if (host.startsWith('[') || /^[\d.]+$/.test(host)) return null; // literal: already checked
   const reason = await checkResolvedHost(host, ctx.policy);
   return reason ? `targets a refused address: ${reason}` : null;
+}
+
+/**
+ * An outbound type whose settings are a target URL and event subscriptions (`webhook`, `chat`):
+ * a subclass names itself and renders an event; parsing and showing the settings are shared.
+ */
+export abstract class UrlConnectorType implements OutboundConnectorType {
+  abstract readonly kind: string;
+  abstract readonly summary: string;
+  readonly direction = 'outbound';
+
+  parseSettings(input: ConnectorSettingsInput, ctx: SettingsContext): Promise<ParsedSettings> {
+    return parseOutboundSettings(input, ctx);
+  }
+
+  describe(settings: ConnectorSettings): Record<string, unknown> {
+    return { url: settings.url, events: settings.events };
+  }
+
+  abstract render(event: ConnectorEvent): string;
 }

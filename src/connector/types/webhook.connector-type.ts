@@ -1,12 +1,5 @@
-import type {
-  ConnectorEvent,
-  ConnectorSettings,
-  ConnectorSettingsInput,
-  OutboundConnectorType,
-  ParsedSettings,
-  SettingsContext,
-} from './connector-type.js';
-import { parseOutboundSettings } from './outbound-settings.js';
+import type { ConnectorEvent } from './connector-type.js';
+import { UrlConnectorType } from './outbound-settings.js';
 
 /** The body of a Standard Webhooks delivery: `{type, timestamp, data}`. */
 export function webhookBody(event: ConnectorEvent): string {
@@ -26,18 +19,9 @@ export function webhookBody(event: ConnectorEvent): string {
 }
 
 /** Outbound webhook: Standard Webhooks JSON of the event to any HTTPS endpoint. */
-export class WebhookConnectorType implements OutboundConnectorType {
+export class WebhookConnectorType extends UrlConnectorType {
   readonly kind = 'webhook';
-  readonly direction = 'outbound';
   readonly summary = 'Signed Standard Webhooks POST of each subscribed event.';
-
-  parseSettings(input: ConnectorSettingsInput, ctx: SettingsContext): Promise<ParsedSettings> {
-    return parseOutboundSettings(input, ctx);
-  }
-
-  describe(settings: ConnectorSettings): Record<string, unknown> {
-    return { url: settings.url, events: settings.events };
-  }
 
   render(event: ConnectorEvent): string {
     return webhookBody(event);
