@@ -89,19 +89,19 @@ export class BoardsService {
     workspaceId: string,
     query: ListBoardsQueryDto,
   ): Promise<Page<BoardResponseDto>> {
-    return this.uow.read(actor, { workspaceId }, 'viewer', async (s) => {
-      const limit = BoardList.limit(query.limit);
-      const params: unknown[] = [s.workspaceId];
-      const after = BoardList.after(query.cursor, params);
-      const rows = await s.query<BoardRow>(
-        `SELECT ${BOARD_SELECT} FROM boards t
-          WHERE t.workspace_id = $1 AND t.archived_at IS ${query.archived ? 'NOT NULL' : 'NULL'}
-            AND ${after}
-          ORDER BY ${BoardList.orderBy} LIMIT ${limit + 1}`,
-        params,
-      );
-      return BoardList.page(rows, limit, toBoardResponse);
-    });
+    return this.uow.read(actor, { workspaceId }, 'viewer', (s) =>
+      BoardList.fetch(
+        s,
+        {
+          select: `SELECT ${BOARD_SELECT} FROM boards t`,
+          where: `t.workspace_id = $1 AND t.archived_at IS ${query.archived ? 'NOT NULL' : 'NULL'}`,
+          params: [s.workspaceId],
+          cursor: query.cursor,
+          limit: query.limit,
+        },
+        toBoardResponse,
+      ),
+    );
   }
 
   get(actor: Actor, boardId: string): Promise<BoardResponseDto> {

@@ -94,18 +94,18 @@ export class ColumnsService {
   }
 
   list(actor: Actor, boardId: string, page: PageRequest): Promise<Page<ColumnResponseDto>> {
-    return this.uow.read(actor, Boards.ref(boardId), 'viewer', async (s) => {
-      const limit = ColumnList.limit(page.limit);
-      const params: unknown[] = [s.workspaceId, boardId];
-      const after = ColumnList.after(page.cursor, params);
-      const rows = await s.query<ColumnRow>(
-        `SELECT ${COLUMN_SELECT} FROM board_columns t
-          WHERE t.workspace_id = $1 AND t.board_id = $2 AND ${after}
-          ORDER BY ${ColumnList.orderBy} LIMIT ${limit + 1}`,
-        params,
-      );
-      return ColumnList.page(rows, limit, toColumnResponse);
-    });
+    return this.uow.read(actor, Boards.ref(boardId), 'viewer', (s) =>
+      ColumnList.fetch(
+        s,
+        {
+          select: `SELECT ${COLUMN_SELECT} FROM board_columns t`,
+          where: 't.workspace_id = $1 AND t.board_id = $2',
+          params: [s.workspaceId, boardId],
+          ...page,
+        },
+        toColumnResponse,
+      ),
+    );
   }
 
   get(actor: Actor, columnId: string): Promise<ColumnResponseDto> {

@@ -60,18 +60,18 @@ export class CommentsService {
   }
 
   list(actor: Actor, cardId: string, page: PageRequest): Promise<Page<CommentResponseDto>> {
-    return this.uow.read(actor, Cards.ref(cardId), 'viewer', async (s) => {
-      const limit = CommentList.limit(page.limit);
-      const params: unknown[] = [s.workspaceId, s.row.boardId, cardId];
-      const after = CommentList.after(page.cursor, params);
-      const rows = await s.query<CommentRow>(
-        `SELECT ${COMMENT_SELECT} FROM card_comments t
-          WHERE t.workspace_id = $1 AND t.board_id = $2 AND t.card_id = $3 AND ${after}
-          ORDER BY ${CommentList.orderBy} LIMIT ${limit + 1}`,
-        params,
-      );
-      return CommentList.page(rows, limit, toCommentResponse);
-    });
+    return this.uow.read(actor, Cards.ref(cardId), 'viewer', (s) =>
+      CommentList.fetch(
+        s,
+        {
+          select: `SELECT ${COMMENT_SELECT} FROM card_comments t`,
+          where: 't.workspace_id = $1 AND t.board_id = $2 AND t.card_id = $3',
+          params: [s.workspaceId, s.row.boardId, cardId],
+          ...page,
+        },
+        toCommentResponse,
+      ),
+    );
   }
 
   get(actor: Actor, commentId: string): Promise<CommentResponseDto> {

@@ -68,18 +68,18 @@ export class LabelsService {
   }
 
   list(actor: Actor, boardId: string, page: PageRequest): Promise<Page<LabelResponseDto>> {
-    return this.uow.read(actor, Boards.ref(boardId), 'viewer', async (s) => {
-      const limit = LabelList.limit(page.limit);
-      const params: unknown[] = [s.workspaceId, boardId];
-      const after = LabelList.after(page.cursor, params);
-      const rows = await s.query<LabelRow>(
-        `SELECT ${LABEL_SELECT} FROM board_labels t
-          WHERE t.workspace_id = $1 AND t.board_id = $2 AND ${after}
-          ORDER BY ${LabelList.orderBy} LIMIT ${limit + 1}`,
-        params,
-      );
-      return LabelList.page(rows, limit, toLabelResponse);
-    });
+    return this.uow.read(actor, Boards.ref(boardId), 'viewer', (s) =>
+      LabelList.fetch(
+        s,
+        {
+          select: `SELECT ${LABEL_SELECT} FROM board_labels t`,
+          where: 't.workspace_id = $1 AND t.board_id = $2',
+          params: [s.workspaceId, boardId],
+          ...page,
+        },
+        toLabelResponse,
+      ),
+    );
   }
 
   get(actor: Actor, labelId: string): Promise<LabelResponseDto> {

@@ -35,7 +35,6 @@ import {
   type AttemptRow,
   type ConnectorRow,
   type DeliveryRow,
-  type InboundEventRow,
 } from './connector.queries.js';
 import { ConnectorRuntime } from './connector-runtime.js';
 import { ConnectorEntity } from './entities/connector.entity.js';
@@ -121,21 +120,25 @@ export class ConnectorsService {
     query: PageQueryDto,
   ): Promise<Page<ConnectorResponseDto>> {
     return this.uow.read(actor, { workspaceId }, 'viewer', async (s) => {
-      const limit = ConnectorList.limit(query.limit);
-      const params: unknown[] = [s.workspaceId];
-      const after = ConnectorList.after(query.cursor, params);
-      const rows = await s.query<ConnectorRow>(
-        `SELECT ${CONNECTOR_SELECT} FROM connectors t WHERE t.workspace_id = $1 AND ${after}
-          ORDER BY ${ConnectorList.orderBy} LIMIT ${limit + 1}`,
-        params,
+      const page = await ConnectorList.fetch(
+        s,
+        {
+          select: `SELECT ${CONNECTOR_SELECT} FROM connectors t`,
+          where: 't.workspace_id = $1',
+          params: [s.workspaceId],
+          cursor: query.cursor,
+          limit: query.limit,
+        },
+        (r) => r,
       );
       const stats = await connectorStats(
         s,
-        rows.map((r) => r.id),
+        page.data.map((r) => r.id),
       );
-      return ConnectorList.page(rows, limit, (r) =>
-        toConnectorResponse(r, stats.get(r.id) ?? EMPTY_STATS),
-      );
+      return {
+        ...page,
+        data: page.data.map((r) => toConnectorResponse(r, stats.get(r.id) ?? EMPTY_STATS)),
+      };
     });
   }
 
@@ -338,17 +341,18 @@ export class ConnectorsService {
   ): Promise<Page<DeliveryResponseDto>> {
     return this.uow.read(actor, Connectors.ref(connectorId), 'viewer', async (s) => {
       this.outbound(s.row);
-      const limit = DeliveryList.limit(query.limit);
-      const params: unknown[] = [s.workspaceId, connectorId, query.status ?? null];
-      const after = DeliveryList.after(query.cursor, params);
-      const rows = await s.query<DeliveryRow>(
-        `SELECT ${DELIVERY_SELECT} FROM deliveries t
-          WHERE t.workspace_id = $1 AND t.connector_id = $2 AND ($3::varchar IS NULL OR t.status = $3)
-            AND ${after}
-          ORDER BY ${DeliveryList.orderBy} LIMIT ${limit + 1}`,
-        params,
+      return DeliveryList.fetch(
+        s,
+        {
+          select: `SELECT ${DELIVERY_SELECT} FROM deliveries t`,
+          where:
+            't.workspace_id = $1 AND t.connector_id = $2 AND ($3::varchar IS NULL OR t.status = $3)',
+          params: [s.workspaceId, connectorId, query.status ?? null],
+          cursor: query.cursor,
+          limit: query.limit,
+        },
+        toDeliveryResponse,
       );
-      return DeliveryList.page(rows, limit, toDeliveryResponse);
     });
   }
 
@@ -398,18 +402,20 @@ export class ConnectorsService {
       if (connectorType(s.row.kind)?.direction !== 'inbound') {
         throw ConnectorProblems.wrongConnectorKind('Only inbound connectors receive events.');
       }
-      const limit = InboundEventList.limit(query.limit);
-      const params: unknown[] = [s.workspaceId, connectorId];
-      const after = InboundEventList.after(query.cursor, params);
-      const rows = await s.query<InboundEventRow>(
-        `SELECT t.id, t.connector_id AS "connectorId", t.delivery_id AS "deliveryId", t.received_at AS "receivedAt",
-                t.verified, t.result, t.reason, t.entity_type AS "entityType", t.entity_id AS "entityId"
-           FROM inbound_events t
-          WHERE t.workspace_id = $1 AND t.connector_id = $2 AND ${after}
-          ORDER BY ${InboundEventList.orderBy} LIMIT ${limit + 1}`,
-        params,
+      return InboundEventList.fetch(
+        s,
+        {
+          select: `SELECT t.id, t.connector_id AS "connectorId", t.delivery_id AS "deliveryId",
+                          t.received_at AS "receivedAt", t.verified, t.result, t.reason,
+                          t.entity_type AS "entityType", t.entity_id AS "entityId"
+                     FROM inbound_events t`,
+          where: 't.workspace_id = $1 AND t.connector_id = $2',
+          params: [s.workspaceId, connectorId],
+          cursor: query.cursor,
+          limit: query.limit,
+        },
+        toInboundEventResponse,
       );
-      return InboundEventList.page(rows, limit, toInboundEventResponse);
     });
   }
 

@@ -101,16 +101,16 @@ export class ApiTokensService {
   }
 
   async list(userId: string, page: PageRequest): Promise<Page<ApiTokenResponseDto>> {
-    const limit = TokenList.limit(page.limit);
-    const params: unknown[] = [userId];
-    const after = TokenList.after(page.cursor, params);
-    const rows = (await this.tx.manager.query(
-      `SELECT ${TOKEN_COLUMNS} FROM api_tokens t
-        WHERE t.user_id = $1 AND ${after}
-        ORDER BY ${TokenList.orderBy} LIMIT ${limit + 1}`,
-      params,
-    )) as TokenRow[];
-    return TokenList.page(rows, limit, toApiTokenResponse);
+    return TokenList.fetch(
+      this.tx.manager,
+      {
+        select: `SELECT ${TOKEN_COLUMNS} FROM api_tokens t`,
+        where: 't.user_id = $1',
+        params: [userId],
+        ...page,
+      },
+      toApiTokenResponse,
+    );
   }
 
   async revoke(userId: string, tokenId: string): Promise<void> {

@@ -44,17 +44,13 @@ export class MembersService {
   constructor(private readonly uow: WorkspaceUnitOfWork) {}
 
   list(actor: Actor, workspaceId: string, page: PageRequest): Promise<Page<MemberResponseDto>> {
-    return this.uow.read(actor, { workspaceId }, 'viewer', async (s) => {
-      const params: unknown[] = [s.workspaceId];
-      const limit = MemberList.limit(page.limit);
-      const after = MemberList.after(page.cursor, params);
-      const rows = await s.query<MemberRow>(
-        `${MEMBER_SQL} WHERE m.workspace_id = $1 AND ${after}
-          ORDER BY ${MemberList.orderBy} LIMIT ${limit + 1}`,
-        params,
-      );
-      return MemberList.page(rows, limit, (m) => toMemberResponse(m, m));
-    });
+    return this.uow.read(actor, { workspaceId }, 'viewer', (s) =>
+      MemberList.fetch(
+        s,
+        { select: MEMBER_SQL, where: 'm.workspace_id = $1', params: [s.workspaceId], ...page },
+        (m) => toMemberResponse(m, m),
+      ),
+    );
   }
 
   get(actor: Actor, workspaceId: string, userId: string): Promise<MemberResponseDto> {

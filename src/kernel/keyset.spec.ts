@@ -53,4 +53,30 @@ describe('defineKeyset', () => {
     expect(code(() => a.after(`${payload}.${mac}.extra`, []))).toBe('400 invalid-cursor');
     expect(code(() => a.after('garbage', []))).toBe('400 invalid-cursor');
   });
+
+  it('fetches a page: conditions, continuation, order and limit + 1 in one statement', async () => {
+    const list = defineKeyset<Row>('spec.fetch', keys('DESC'));
+    const sent: Array<{ sql: string; params: unknown[] }> = [];
+    const db = {
+      query: <T>(sql: string, params: unknown[] = []) => {
+        sent.push({ sql, params });
+        return Promise.resolve([...rows].reverse() as T[]);
+      },
+    };
+    const spec = { select: 'SELECT * FROM t', where: 't.ws = $1', params: ['ws'], limit: 2 };
+    const first = await list.fetch(db, spec, (r) => r.id);
+    expect(first.data).toEqual(['c', 'b']);
+    expect(sent[0]).toEqual({
+      sql: 'SELECT * FROM t WHERE (t.ws = $1) AND TRUE ORDER BY t.at DESC, t.id DESC LIMIT 3',
+      params: ['ws'],
+    });
+    await list.fetch(db, { ...spec, cursor: first.nextCursor! }, (r) => r.id);
+    expect(sent[1].sql).toContain('AND (t.at, t.id) < ($2::timestamptz, $3::uuid) ORDER BY');
+    expect(sent[1].params).toEqual(['ws', rows[1].at, 'b']);
+    // The caller's parameter list is not modified.
+    expect(spec.params).toEqual(['ws']);
+    await expect(list.fetch(db, { ...spec, cursor: 'garbage' }, (r) => r.id)).rejects.toThrow(
+      ProblemException,
+    );
+  });
 });

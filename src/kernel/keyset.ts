@@ -27,6 +27,27 @@ export interface Keyset<R> {
   after(cursor: string | undefined, params: unknown[]): string;
   /** Cuts the `limit + 1` rows fetched into a page and the cursor of its last row. */
   page<T>(rows: R[], limit: number, map: (row: R) => T): Page<T>;
+  /**
+   * The usual list in one call: runs `<select> WHERE (<where>) AND <after cursor> ORDER BY
+   * <keys> LIMIT <limit + 1>` through `db` (a unit-of-work scope) and cuts the page.
+   */
+  fetch<T>(db: Queryable, spec: PageSpec, map: (row: R) => T): Promise<Page<T>>;
+}
+
+/** What `Keyset.fetch` runs its statement through (`WorkspaceScope` is one). */
+export interface Queryable {
+  query<T>(sql: string, params?: unknown[]): Promise<T[]>;
+}
+
+export interface PageSpec {
+  /** `SELECT ... FROM ...` (with joins), up to where the conditions start. */
+  select: string;
+  /** The list's own conditions, on `params`' positional parameters. */
+  where: string;
+  params: unknown[];
+  cursor?: string;
+  /** The requested page size (`limit` applies the default and the maximum). */
+  limit?: number;
 }
 
 const MAC_BYTES = 12;
@@ -100,6 +121,16 @@ export function defineKeyset<R>(name: string, keys: KeysetKeySpec<R>[]): Keyset<
         return `(${[...eqs, `${k.column} ${op} ${placeholders[i]}`].join(' AND ')})`;
       });
       return `(${ors.join(' OR ')})`;
+    },
+    async fetch(db, spec, map) {
+      const limit = this.limit(spec.limit);
+      const params = [...spec.params];
+      const after = this.after(spec.cursor, params);
+      const rows = await db.query<R>(
+        `${spec.select} WHERE (${spec.where}) AND ${after} ORDER BY ${orderBy} LIMIT ${limit + 1}`,
+        params,
+      );
+      return this.page(rows, limit, map);
     },
     page(rows, limit, map) {
       const hasMore = rows.length > limit;

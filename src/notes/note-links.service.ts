@@ -105,19 +105,16 @@ export class NoteLinksService {
   /** The cards linked to a note, newest link first. */
   cardsOfNote(actor: Actor, noteId: string, page: PageRequest): Promise<Page<NoteCardLinkDto>> {
     return this.notes.withNote(actor, noteId, 'viewer', async (s) => {
-      const limit = LinkList.limit(page.limit);
-      const params: unknown[] = [s.workspaceId, noteId];
-      const after = LinkList.after(page.cursor, params);
-      const links = LinkList.page(
-        await s.query<LinkRow>(
-          `SELECT l.id, l.note_id AS "noteId", l.card_id AS "cardId", l.created_by AS "createdBy",
-                  l.created_at AS "createdAt"
-             FROM note_card_links l
-            WHERE l.workspace_id = $1 AND l.note_id = $2 AND ${after}
-            ORDER BY ${LinkList.orderBy} LIMIT ${limit + 1}`,
-          params,
-        ),
-        limit,
+      const links = await LinkList.fetch(
+        s,
+        {
+          select: `SELECT l.id, l.note_id AS "noteId", l.card_id AS "cardId",
+                          l.created_by AS "createdBy", l.created_at AS "createdAt"
+                     FROM note_card_links l`,
+          where: 'l.workspace_id = $1 AND l.note_id = $2',
+          params: [s.workspaceId, noteId],
+          ...page,
+        },
         (l) => l,
       );
       const cards = await this.cards.cardsInWorkspace(

@@ -31,18 +31,18 @@ export class NoteRevisionsService {
   constructor(private readonly notes: NotesService) {}
 
   list(actor: Actor, noteId: string, page: PageRequest): Promise<Page<NoteRevisionSummaryDto>> {
-    return this.notes.withNote(actor, noteId, 'viewer', async (s) => {
-      const limit = RevisionList.limit(page.limit);
-      const params: unknown[] = [s.workspaceId, noteId];
-      const after = RevisionList.after(page.cursor, params);
-      const rows = await s.query<RevisionSummaryRow>(
-        `SELECT ${SUMMARY_COLUMNS} FROM note_revisions r
-          WHERE r.workspace_id = $1 AND r.note_id = $2 AND ${after}
-          ORDER BY ${RevisionList.orderBy} LIMIT ${limit + 1}`,
-        params,
-      );
-      return RevisionList.page(rows, limit, toRevisionSummary);
-    });
+    return this.notes.withNote(actor, noteId, 'viewer', (s) =>
+      RevisionList.fetch(
+        s,
+        {
+          select: `SELECT ${SUMMARY_COLUMNS} FROM note_revisions r`,
+          where: 'r.workspace_id = $1 AND r.note_id = $2',
+          params: [s.workspaceId, noteId],
+          ...page,
+        },
+        toRevisionSummary,
+      ),
+    );
   }
 
   get(actor: Actor, noteId: string, revisionId: string): Promise<NoteRevisionResponseDto> {

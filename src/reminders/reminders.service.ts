@@ -384,20 +384,22 @@ export class RemindersService {
     reminderId: string,
     page: { limit?: number; cursor?: string },
   ): Promise<Page<OccurrenceResponseDto>> {
-    return this.uow.read(actor, Reminders.ref(reminderId), 'viewer', async (s) => {
-      const params: unknown[] = [s.workspaceId, s.row.id];
-      const after = OccurrenceList.after(page.cursor, params);
-      const limit = OccurrenceList.limit(page.limit);
-      const rows = await s.query<OccurrenceRow>(
-        `SELECT o.id, o.scheduled_for AS "scheduledFor", o.fired_at AS "firedAt", o.late, o.skipped,
-                o.snoozed_until AS "snoozedUntil", o.acknowledged_at AS "acknowledgedAt"
-           FROM reminder_occurrences o
-          WHERE o.workspace_id = $1 AND o.reminder_id = $2 AND ${after}
-          ORDER BY ${OccurrenceList.orderBy} LIMIT ${limit + 1}`,
-        params,
-      );
-      return OccurrenceList.page(rows, limit, toOccurrenceResponse);
-    });
+    return this.uow.read(actor, Reminders.ref(reminderId), 'viewer', (s) =>
+      OccurrenceList.fetch(
+        s,
+        {
+          select: `SELECT o.id, o.scheduled_for AS "scheduledFor", o.fired_at AS "firedAt", o.late,
+                          o.skipped, o.snoozed_until AS "snoozedUntil",
+                          o.acknowledged_at AS "acknowledgedAt"
+                     FROM reminder_occurrences o`,
+          where: 'o.workspace_id = $1 AND o.reminder_id = $2',
+          params: [s.workspaceId, s.row.id],
+          cursor: page.cursor,
+          limit: page.limit,
+        },
+        toOccurrenceResponse,
+      ),
+    );
   }
 
   /**
