@@ -15,7 +15,11 @@ function rawExchange(app: TestApp, write: (socket: Socket) => void): Promise<str
     let data = '';
     socket.on('data', (d: Buffer) => (data += d.toString('latin1')));
     socket.on('close', () => resolve(data));
-    socket.on('error', reject);
+    // A server that cuts a client while it is still sending closes with unread bytes, which
+    // the client sees as a reset after the answer: the answer is what the test reads.
+    socket.on('error', (err: NodeJS.ErrnoException) =>
+      err.code === 'ECONNRESET' && data !== '' ? resolve(data) : reject(err),
+    );
   });
 }
 
@@ -144,7 +148,7 @@ describe('HTTP hardening', () => {
         s.write('GET /health/live HTTP/1.1\r\nHost: x\r\n');
         timer = setInterval(() => {
           if (Date.now() - started > TRICKLE_FOR_MS) s.end('\r\n');
-          else if (!s.destroyed) s.write('X-Slow: 1\r\n');
+          else if (!s.destroyed && s.bytesRead === 0) s.write('X-Slow: 1\r\n');
         }, TRICKLE_EVERY_MS);
       });
       clearInterval(timer);
@@ -164,7 +168,7 @@ describe('HTTP hardening', () => {
         );
         timer = setInterval(() => {
           if (Date.now() - started > TRICKLE_FOR_MS) s.end();
-          else if (!s.destroyed) s.write(' ');
+          else if (!s.destroyed && s.bytesRead === 0) s.write(' ');
         }, TRICKLE_EVERY_MS);
       });
       clearInterval(timer);
