@@ -1,10 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { LoggerService } from '@nestjs/common';
 import { ModulesContainer, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
+import type { Logger as Pino } from 'pino';
 import { AppModule } from './app.module.js';
 import { clientErrorHandler, registerBoundedJsonParser } from './common/http-transport.js';
 import { decorateOpenApi } from './common/openapi.js';
@@ -12,7 +14,6 @@ import { collectOperationFacts } from './common/openapi-facts.js';
 import { sendProblem } from './common/problem.filter.js';
 import { HELMET_OPTIONS, securityHeaders } from './common/security-headers.js';
 import type { AppConfig } from './config/app.config.js';
-import { newId } from './database/uuid.js';
 import { MetricsService } from './kernel/metrics.js';
 import { Tracing } from './tracing/tracing.js';
 
@@ -86,6 +87,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     bodyLimit: config.bodyLimitBytes,
     trustProxy: false,
     requestIdHeader: false,
+    // No Nest middleware is registered (logging is a hook, see logAccess): no middie layer.
+    skipMiddie: true,
     // Requests that reach the server while it drains are still answered (see `drainAndClose`):
     // a client that sent its request before SIGTERM must not get a 503 because the event loop
     // was busy (PGlite runs queries on the main thread) and read it a little late.
@@ -111,8 +114,9 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     // Keep a well-formed incoming X-Request-Id, else make one; the logger reads the header.
     genReqId: (req: IncomingMessage) => {
       const incoming = req.headers['x-request-id'];
+      // A request id only has to be unique: Node's pooled random UUID, not a time-ordered key.
       const id =
-        typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : newId();
+        typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
       req.headers['x-request-id'] = id;
       return id;
     },
@@ -130,31 +134,39 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   traffic.set(app, counters);
   fastify.server.on('connection', () => (counters.accepted += 1));
 
-  fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+  // Per-request hooks take a callback, not an async function: no promise per hook and request.
+  fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
     counters.inFlight += 1;
     counters.started += 1;
     // 'close' fires once per response, whether it finished or the client went away.
     reply.raw.once('close', () => (counters.inFlight -= 1));
     void reply.header('X-Request-Id', request.id);
     Tracing.nameRequest(request.method, request.routeOptions.url);
+    done();
   });
   // While draining, answers close their connection so that keep-alive clients let go.
   let closing = false;
   fastify.addHook('preClose', async () => {
     closing = true;
   });
-  fastify.addHook('onSend', async (_request: FastifyRequest, reply: FastifyReply) => {
+  fastify.addHook('onSend', (_request: FastifyRequest, reply: FastifyReply, payload, done) => {
     if (closing) void reply.header('connection', 'close');
+    done(null, payload);
   });
-  fastify.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+  const accessLog = PinoLogger.root;
+  fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done) => {
+    const status = reply.statusCode;
+    const elapsedMs = reply.elapsedTime;
     metrics.httpDuration.observe(
       {
         method: request.method,
         route: request.routeOptions.url ?? 'unmatched',
-        status: String(reply.statusCode),
+        status: String(status),
       },
-      reply.elapsedTime / 1000,
+      elapsedMs / 1000,
     );
+    logAccess(accessLog, request, status, elapsedMs);
+    done();
   });
   // A route may accept larger bodies than BODY_LIMIT_BYTES with `@RouteConfig({ bodyLimit })`
   // (notes carry 1 MiB markdown bodies); it never lowers the configured limit.
@@ -263,6 +275,26 @@ export async function drainAndClose(
   } finally {
     clearInterval(reaper);
   }
+}
+
+/** Probes and scrapes are polled constantly: their lines would drown the rest. */
+const UNLOGGED_URLS = new Set(['/health/live', '/metrics']);
+
+/**
+ * The access line of a response: one object, no per-request child logger. Server errors at
+ * `error`, everything else at `info`.
+ */
+function logAccess(logger: Pino, request: FastifyRequest, status: number, elapsedMs: number): void {
+  if (UNLOGGED_URLS.has(request.url)) return;
+  const line = {
+    requestId: request.id,
+    method: request.method,
+    url: request.url,
+    statusCode: status,
+    responseTime: Math.round(elapsedMs),
+  };
+  if (status >= 500) logger.error(line, 'request errored');
+  else logger.info(line, 'request completed');
 }
 
 const EXPOSED_HEADERS = [

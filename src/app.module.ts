@@ -1,4 +1,4 @@
-import { Module, RequestMethod } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
@@ -16,6 +16,7 @@ import {
   RateLimitGuard,
   throttlerModuleOptions,
 } from './common/rate-limit.js';
+import { RequestContext } from './common/request-context.js';
 import { RequestContextInterceptor } from './common/request-context.interceptor.js';
 import { validationPipe } from './common/validation.js';
 import {
@@ -61,24 +62,21 @@ export const REDACTED_LOG_PATHS = [
     LoggerModule.forRootAsync({
       inject: [appConfig.KEY],
       useFactory: (config: AppConfig) => ({
-        forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
+        // No per-request middleware (it cost a child logger, a redaction pass and an async
+        // context per request): the root logger below is the only one. Lines logged while a
+        // request runs carry its id from RequestContext (the mixin); the access line is
+        // written once per response by `logAccess` (app.factory.ts).
+        forRoutes: [],
         pinoHttp: {
           level: config.logLevel,
-          // The request id was chosen by Fastify (see main.ts) and copied to this header.
-          genReqId: (req) => String(req.headers['x-request-id'] ?? ''),
-          customAttributeKeys: { reqId: 'requestId' },
           redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
-          autoLogging: { ignore: (req) => req.url === '/health/live' || req.url === '/metrics' },
-          quietReqLogger: true,
-          // Every line logged inside a traced request names its trace and span.
-          mixin: () => Tracing.logFields(),
-          serializers: {
-            req: (req: { id: string; method: string; url: string }) => ({
-              id: req.id,
-              method: req.method,
-              url: req.url,
-            }),
-            res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+          // Every line logged inside a request names it, and inside a traced request its
+          // trace and span.
+          mixin: () => {
+            const requestId = RequestContext.current()?.requestId;
+            return requestId === undefined
+              ? Tracing.logFields()
+              : { requestId, ...Tracing.logFields() };
           },
         },
       }),

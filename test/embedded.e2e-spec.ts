@@ -192,8 +192,11 @@ describe('start console', () => {
       const startLines = output
         .split('\n')
         .filter((l) => l.trim() !== '')
-        .map((l) => JSON.parse(l) as { msg: string; url?: string; docs?: string; req?: unknown })
-        .filter((l) => l.req === undefined && !l.msg.startsWith('shutting down'));
+        .map(
+          (l) => JSON.parse(l) as { msg: string; url?: string; docs?: string; requestId?: string },
+        )
+        // Not the access lines of the readiness probes, not the shutdown.
+        .filter((l) => l.requestId === undefined && !l.msg.startsWith('shutting down'));
       expect(startLines).toEqual([
         expect.objectContaining({
           msg: `workdeck is listening on http://127.0.0.1:${port} (API docs: http://127.0.0.1:${port}/docs)`,

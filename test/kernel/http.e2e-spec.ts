@@ -83,6 +83,16 @@ describe('HTTP kernel', () => {
       .filter((l) => l.includes('trace-me-42'));
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+    // One access line per response, with what a reader of the log needs.
+    expect(lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request completed')).toEqual([
+      expect.objectContaining({
+        requestId: 'trace-me-42',
+        method: 'GET',
+        url: '/v1/me',
+        statusCode: 200,
+        responseTime: expect.any(Number),
+      }),
+    ]);
     expect(app.output()).not.toContain(user.accessToken);
     expect(app.output()).not.toContain(user.password);
   });
