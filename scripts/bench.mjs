@@ -169,6 +169,10 @@ async function startServer(kind, dbUrl, { captureFile } = {}) {
         ? {}
         : { BACKGROUND_JOBS: backgroundJobs(captureFile) }),
       ...(captureFile ? { BENCH_CAPTURE_FILE: captureFile } : {}),
+      // BENCH_NODE_OPTIONS: V8/Node flags for workdeck only (e.g. heap sizing experiments).
+      ...(kind === 'workdeck' && env.BENCH_NODE_OPTIONS
+        ? { NODE_OPTIONS: env.BENCH_NODE_OPTIONS }
+        : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
