@@ -58,3 +58,18 @@ export class RepresentationCache<T> {
     }
   }
 }
+
+const serialized = new WeakMap<object, Buffer>();
+
+/**
+ * An answer's JSON bytes, serialized once per kept answer: a hit then sends bytes instead of
+ * serializing (and encoding) a body of some 100 KB again. Held weakly: gone with the answer.
+ */
+export function jsonBytesOf(body: object): Buffer {
+  let bytes = serialized.get(body);
+  if (!bytes) {
+    bytes = Buffer.from(JSON.stringify(body));
+    serialized.set(body, bytes);
+  }
+  return bytes;
+}
