@@ -427,6 +427,10 @@ async function main() {
       headers: { ...auth, 'if-none-match': `${current}, ${next}` },
     };
     rows.push(await loaded(app, 'dashboard 304 revalidation', [revalidate]));
+    const lookups = (await (await fetch(`${app.url}/metrics`)).text())
+      .split('\n')
+      .filter((line) => line.startsWith('workdeck_dashboard_cache_lookups_total{'));
+    log(`cache lookups of the warm rounds:\n  ${lookups.join('\n  ')}`);
     // Cold: the same routes on an app that keeps nothing, so every request computes.
     await app.stop();
     app = await startApp(dbUrl.toString(), { DASHBOARD_CACHE_ENTRIES: '0' });
