@@ -8,12 +8,15 @@
 //      exact SQL of dist/src/dashboard, with its time: the profile) and fails if any plan scans
 //      the cards, stays or rollups sequentially;
 //   4. drives the workspace dashboard, the board metrics over 90 days and a 304 revalidation with
-//      autocannon (BENCH_CONNECTIONS=32, BENCH_DURATION_S=10) and prints p50/p99.
+//      autocannon (BENCH_CONNECTIONS=32, BENCH_DURATION_S=10) and prints p50/p99: first warm (the
+//      app keeps answers by validator, so nearly every request is a hit: one miss per key and
+//      minute), then cold on an app started with DASHBOARD_CACHE_ENTRIES=0 (every request
+//      computes its answer, nothing shared), with the load average before and after each.
 // Small run: BENCH_DASHBOARD_CARDS=20000 BENCH_DURATION_S=3 npm run bench:dashboard
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
@@ -53,7 +56,7 @@ async function withClient(url, fn) {
   }
 }
 
-async function startApp(dbUrl) {
+async function startApp(dbUrl, extraEnv = {}) {
   const port = await freePort();
   // BENCH_NODE_ARGS (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof) profiles the app itself.
   const nodeArgs = env.BENCH_NODE_ARGS ? env.BENCH_NODE_ARGS.split(' ') : [];
@@ -72,6 +75,7 @@ async function startApp(dbUrl) {
       RATE_LIMIT_PER_MINUTE: '1000000000',
       AUTH_RATE_LIMIT_PER_MINUTE: '1000000000',
       PRE_AUTH_RATE_LIMIT_PER_MINUTE: '1000000000',
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -301,6 +305,31 @@ async function explainAll(db, ws, boardId) {
   return bad;
 }
 
+const loadNow = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+
+/** One request at a time: the latency of the route itself, without queueing. */
+async function serial(app, name, request) {
+  const times = [];
+  for (let i = 0; i < 10; i += 1) {
+    const t = performance.now();
+    const res = await fetch(`${app.url}${request.path}`, { headers: request.headers });
+    await res.arrayBuffer();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  log(`serial ${name}: median ${times[5].toFixed(1)} ms, max ${times[9].toFixed(1)} ms`);
+}
+
+/** `connections` at once for the duration: a row of the table. */
+async function loaded(app, name, requests) {
+  const load = loadavg()[0].toFixed(1);
+  const r = await run(app, requests);
+  return `| ${name} | ${r.requests.average.toFixed(0)} | ${r.latency.p50} | ${r.latency.p99} | ${r.errors + r.timeouts} | ${r.non2xx} | < ${P99_TARGET_MS} ${r.latency.p99 < P99_TARGET_MS ? 'met' : 'MISSED'} | ${load} / ${loadavg()[0].toFixed(1)} |`;
+}
+
 function run(app, requests) {
   return new Promise((resolve, reject) => {
     const instance = autocannon(
@@ -375,43 +404,45 @@ async function main() {
       headers: { ...auth, 'if-none-match': etag },
     });
     log(`revalidation with ${etag}: ${check.status}`);
-    const scenarios = [
-      ['workspace dashboard', [{ method: 'GET', path: dashboardPath, headers: auth }]],
-      [
-        `board metrics (${METRICS_DAYS} days)`,
-        [{ method: 'GET', path: metricsPath, headers: auth }],
-      ],
-      [
-        'dashboard 304 revalidation',
-        [{ method: 'GET', path: dashboardPath, headers: { ...auth, 'if-none-match': etag } }],
-      ],
-    ];
-    // One request at a time first: the latency of the route itself, without queueing.
-    for (const [name, [request]] of scenarios) {
-      const times = [];
-      for (let i = 0; i < 10; i += 1) {
-        const t = performance.now();
-        const res = await fetch(`${app.url}${request.path}`, { headers: request.headers });
-        await res.arrayBuffer();
-        times.push(performance.now() - t);
-      }
-      times.sort((a, b) => a - b);
-      log(`serial ${name}: median ${times[5].toFixed(1)} ms, max ${times[9].toFixed(1)} ms`);
-    }
+    const loadBefore = loadNow();
+    const dashboard = { method: 'GET', path: dashboardPath, headers: auth };
+    const metrics = { method: 'GET', path: metricsPath, headers: auth };
+    const metricsName = `board metrics (${METRICS_DAYS} days)`;
     const rows = [];
-    for (const [name, requests] of scenarios) {
-      if (requests[0].headers['if-none-match']) {
-        // The ETag moves every minute: take the current one right before revalidating.
-        requests[0].headers['if-none-match'] = await etagNow();
-      }
-      const load = loadavg()[0].toFixed(1);
-      const r = await run(app, requests);
-      rows.push(
-        `| ${name} | ${r.requests.average.toFixed(0)} | ${r.latency.p50} | ${r.latency.p99} | ${r.errors + r.timeouts} | ${r.non2xx} | < ${P99_TARGET_MS} ${r.latency.p99 < P99_TARGET_MS ? 'met' : 'MISSED'} | ${load} / ${loadavg()[0].toFixed(1)} |`,
-      );
-    }
+    // Warm: the app keeps answers by validator (the serial rounds fill it).
+    await serial(app, 'workspace dashboard, warm', dashboard);
+    await serial(app, `${metricsName}, warm`, metrics);
+    await serial(app, 'dashboard 304 revalidation', {
+      ...dashboard,
+      headers: { ...auth, 'if-none-match': etag },
+    });
+    rows.push(await loaded(app, 'workspace dashboard, warm', [dashboard]));
+    rows.push(await loaded(app, `${metricsName}, warm`, [metrics]));
+    // The ETag moves every minute: revalidate with the current one and the next minute's (the
+    // format is documented), so that a run crossing the minute still measures 304s.
+    const current = await etagNow();
+    const next = current.replace(/\.(\d+)"$/, (_, minute) => `.${Number(minute) + 1}"`);
+    const revalidate = {
+      ...dashboard,
+      headers: { ...auth, 'if-none-match': `${current}, ${next}` },
+    };
+    rows.push(await loaded(app, 'dashboard 304 revalidation', [revalidate]));
+    const lookups = (await (await fetch(`${app.url}/metrics`)).text())
+      .split('\n')
+      .filter((line) => line.startsWith('workdeck_dashboard_cache_lookups_total{'));
+    log(`cache lookups of the warm rounds:\n  ${lookups.join('\n  ')}`);
+    // Cold: the same routes on an app that keeps nothing, so every request computes.
+    await app.stop();
+    app = await startApp(dbUrl.toString(), { DASHBOARD_CACHE_ENTRIES: '0' });
+    await serial(app, 'workspace dashboard, cold', dashboard);
+    await serial(app, `${metricsName}, cold`, metrics);
+    rows.push(
+      await loaded(app, 'workspace dashboard, cold (DASHBOARD_CACHE_ENTRIES=0)', [dashboard]),
+    );
+    rows.push(await loaded(app, `${metricsName}, cold (DASHBOARD_CACHE_ENTRIES=0)`, [metrics]));
     process.stdout.write(
-      `\n${CARDS} cards, ${CONNECTIONS} connections, ${DURATION_S} s per scenario\n` +
+      `\n${CARDS} cards, ${CONNECTIONS} connections, ${DURATION_S} s per scenario, ` +
+        `${availableParallelism()} CPUs, load average (1/5/15 min) ${loadBefore} before, ${loadNow()} after\n` +
         '| scenario | req/s | p50 ms | p99 ms | errors | non-2xx (304 counts) | p99 target | load avg before / after |\n|---|---|---|---|---|---|---|---|\n' +
         `${rows.join('\n')}\n`,
     );

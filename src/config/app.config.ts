@@ -85,9 +85,15 @@ export const connectorConfig = registerAs('connector', () => {
   };
 });
 
+export const dashboardConfig = registerAs('dashboard', () => {
+  const env = validateEnv(process.env);
+  return { cacheEntries: env.DASHBOARD_CACHE_ENTRIES };
+});
+
 export type ConnectorConfig = ConfigType<typeof connectorConfig>;
 export type AppConfig = ConfigType<typeof appConfig>;
 export type RemindersConfig = ConfigType<typeof remindersConfig>;
+export type DashboardConfig = ConfigType<typeof dashboardConfig>;
 export type DatabaseConfig = ConfigType<typeof databaseConfig>;
 export type RateLimitConfig = ConfigType<typeof rateLimitConfig>;
 export type AuthConfig = ConfigType<typeof authConfig>;

@@ -106,6 +106,8 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(60000) OUTBOX_POLL_INTERVAL_MS = 250;
   /** Whether this instance runs background work (consumers, schedulers, deliveries). */
   @IsOptional() @Transform(toBool) @IsBoolean() BACKGROUND_JOBS = true;
+  /** Dashboard and board-metrics answers each instance keeps per kind (0: compute every request). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(100_000) DASHBOARD_CACHE_ENTRIES = 256;
 }
 
 export class ConfigValidationError extends Error {}

@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module.js';
 import { BoardModule } from '../board/board.module.js';
+import { dashboardConfig } from '../config/app.config.js';
 import { BoardRegistryProjection } from './board-registry.projection.js';
 import { DashboardConsumer } from './dashboard.consumer.js';
 import { DashboardController } from './dashboard.controller.js';
@@ -36,6 +38,7 @@ import { FlowProjector } from './flow.projector.js';
       DashboardWipMonthEntity,
       DashboardDueHourEntity,
     ]),
+    ConfigModule.forFeature(dashboardConfig),
     AuditModule,
     BoardModule,
   ],

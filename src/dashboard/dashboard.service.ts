@@ -5,9 +5,12 @@ import { OutboxService } from '../audit/outbox.service.js';
 import { CardDirectory } from '../board/card-directory.service.js';
 import type { Page } from '../common/pagination.js';
 import { CommonProblems } from '../common/problem.js';
+import { dashboardConfig, type DashboardConfig } from '../config/app.config.js';
 import type { Actor } from '../kernel/actor.js';
+import { MetricsService } from '../kernel/metrics.js';
 import { defineTenantTable } from '../kernel/tenancy.js';
 import { WorkspaceUnitOfWork, type WorkspaceScope } from '../kernel/unit-of-work.js';
+import { RepresentationCache, type CacheOutcome } from './dashboard.cache.js';
 import { DASHBOARD_CONSUMER } from './dashboard.consumer.js';
 import { DashboardProblems } from './dashboard.errors.js';
 import {
@@ -60,14 +63,34 @@ const NOTE_EDITED = ['note.updated', 'note.revision_restored'];
  */
 @Injectable()
 export class DashboardService {
+  /**
+   * Answers by validator, per instance (dashboard.cache.ts). Neither body depends on who asks
+   * (viewers see all of it), so the key names no actor; tenancy is resolved on every request
+   * before the cache is asked.
+   */
+  private readonly dashboards: RepresentationCache<DashboardResponseDto>;
+  private readonly boardMetricsCache: RepresentationCache<BoardMetricsResponseDto>;
+
   constructor(
     private readonly uow: WorkspaceUnitOfWork,
     private readonly activity: ActivityReader,
     private readonly outbox: OutboxService,
     private readonly directory: CardDirectory,
+    @Inject(dashboardConfig.KEY) config: DashboardConfig,
+    metrics: MetricsService,
     @Optional() @Inject(REMINDER_STATS) private readonly reminders?: ReminderStats,
     @Optional() @Inject(CONNECTOR_STATS) private readonly connectors?: ConnectorStats,
-  ) {}
+  ) {
+    const lookups = metrics.counter(
+      'workdeck_dashboard_cache_lookups_total',
+      'Dashboard and board-metrics cache lookups by representation and outcome (hit, miss, joined)',
+      ['representation', 'outcome'],
+    );
+    const observe = (representation: string) => (outcome: CacheOutcome) =>
+      lookups.inc({ representation, outcome });
+    this.dashboards = new RepresentationCache(config.cacheEntries, observe('dashboard'));
+    this.boardMetricsCache = new RepresentationCache(config.cacheEntries, observe('board_metrics'));
+  }
 
   /**
    * The dashboard's validator: the workspace chain's head, how far the dashboard has applied
@@ -78,13 +101,22 @@ export class DashboardService {
   }
 
   private async etagOf(s: WorkspaceScope): Promise<string> {
+    return `W/"d${await this.validatorOf(s)}"`;
+  }
+
+  /**
+   * `<chain head>.<applied position>.<minute>`. The minute also bounds how long a figure the
+   * reconciliation repaired (a change that moves neither the chain nor the position) can stay
+   * hidden behind an unchanged validator, on every instance.
+   */
+  private async validatorOf(s: WorkspaceScope): Promise<string> {
     const head = await this.activity.head(s.workspaceId);
     const applied = await this.outbox.position(
       DASHBOARD_CONSUMER,
       workspaceChainKey(s.workspaceId),
     );
     const minute = Math.floor(s.now().getTime() / ETAG_TIME_BUCKET_MS);
-    return `W/"d${head}.${applied}.${minute}"`;
+    return `${head}.${applied}.${minute}`;
   }
 
   async dashboard(
@@ -93,86 +125,91 @@ export class DashboardService {
   ): Promise<{ etag: string; body: DashboardResponseDto }> {
     return this.uow.read(actor, { workspaceId }, 'viewer', async (s) => {
       const etag = await this.etagOf(s);
-      const now = s.now();
-      const ws = s.workspaceId;
-      const since = startOfUtcDay(new Date(now.getTime() - (THROUGHPUT_DAYS - 1) * DAY_MS));
-      const [columns, due, throughput, times, ages] = [
-        await q.columnCounts(s.em, ws),
-        await q.dueCounts(s.em, ws, now),
-        await q.throughputByUtcDay(s.em, ws, isoDay(since)),
-        await q.workspaceFlowTimes(s.em, ws, isoDay(since), since, now),
-        await q.ages(s.em, ws, now),
-      ];
-      const boardIds = [...new Set(columns.map((c) => c.boardId))];
-      const oldest = await q.oldest(s.em, ws, boardIds, OLDEST_SHOWN);
-      const titles = await this.directory.cardsInWorkspace(
-        ws,
-        oldest.map((o) => o.cardId),
+      const body = await this.dashboards.get(`${s.workspaceId} ${etag}`, () =>
+        this.computeDashboard(s),
       );
-      const days = dayList(isoDay(since), isoDay(now));
-      const throughputOf = groupBy(throughput, (r) => r.boardId);
-      const totalsFor = (boardId: string | null): DashboardTotalsDto => {
-        const cols = columns.filter((c) => boardId === null || c.boardId === boardId);
-        const d = due.find((r) => r.boardId === boardId);
-        const t = times.find((r) => r.boardId === boardId);
-        const a = ages.find((r) => r.boardId === boardId);
-        return {
-          status: statusOf(cols),
-          overdue: d?.overdue ?? 0,
-          dueWithin24h: d?.dueWithin24h ?? 0,
-          dueWithin7d: d?.dueWithin7d ?? 0,
-          throughput: perDay(days, throughputOf.get(boardId) ?? []),
-          cycleTime: percentiles(t?.cycle ?? null, t?.cycleSamples ?? 0),
-          age: ageOf(
-            a?.ages ?? null,
-            oldest.filter((o) => o.boardId === boardId),
-            now,
-            titles,
-          ),
-        };
-      };
-      const boards: DashboardBoardDto[] = boardIds.map((boardId) => {
-        const cols = columns.filter((c) => c.boardId === boardId);
-        return {
-          boardId,
-          name: cols[0].boardName,
-          columns: cols
-            .filter((c) => c.columnId !== null)
-            .map((c) => ({
-              columnId: c.columnId!,
-              name: c.name!,
-              count: c.openCards ?? 0,
-              wipLimit: c.wipLimit,
-            })),
-          ...totalsFor(boardId),
-        };
-      });
-      const weekAgo = new Date(now.getTime() - PANEL_DAYS * DAY_MS);
-      const noteCounts = await this.activity.countActions(
-        ws,
-        [NOTE_CREATED, ...NOTE_EDITED],
-        weekAgo,
-      );
-      const latest = await this.activity.page(ws, {}, undefined, ACTIVITY_SHOWN);
+      return { etag, body };
+    });
+  }
+
+  /** The dashboard as of now (read after the validator: never older than the key it is kept by). */
+  private async computeDashboard(s: WorkspaceScope): Promise<DashboardResponseDto> {
+    const now = s.now();
+    const ws = s.workspaceId;
+    const since = startOfUtcDay(new Date(now.getTime() - (THROUGHPUT_DAYS - 1) * DAY_MS));
+    const [columns, due, throughput, times, ages] = [
+      await q.columnCounts(s.em, ws),
+      await q.dueCounts(s.em, ws, now),
+      await q.throughputByUtcDay(s.em, ws, isoDay(since)),
+      await q.workspaceFlowTimes(s.em, ws, isoDay(since), since, now),
+      await q.ages(s.em, ws, now),
+    ];
+    const boardIds = [...new Set(columns.map((c) => c.boardId))];
+    const oldest = await q.oldest(s.em, ws, boardIds, OLDEST_SHOWN);
+    const titles = await this.directory.cardsInWorkspace(
+      ws,
+      oldest.map((o) => o.cardId),
+    );
+    const days = dayList(isoDay(since), isoDay(now));
+    const throughputOf = groupBy(throughput, (r) => r.boardId);
+    const totalsFor = (boardId: string | null): DashboardTotalsDto => {
+      const cols = columns.filter((c) => boardId === null || c.boardId === boardId);
+      const d = due.find((r) => r.boardId === boardId);
+      const t = times.find((r) => r.boardId === boardId);
+      const a = ages.find((r) => r.boardId === boardId);
       return {
-        etag,
-        body: {
-          boards,
-          totals: totalsFor(null),
-          reminders: (await this.reminders?.dashboardPanel(ws, now)) ?? {
-            upcoming24h: 0,
-            fired7d: 0,
-            late7d: 0,
-          },
-          notes: {
-            created7d: noteCounts.get(NOTE_CREATED) ?? 0,
-            edited7d: NOTE_EDITED.reduce((n, action) => n + (noteCounts.get(action) ?? 0), 0),
-          },
-          connectors: (await this.connectors?.dashboardPanel(ws, now)) ?? [],
-          activity: latest.data.map(toActivityEntry),
-        },
+        status: statusOf(cols),
+        overdue: d?.overdue ?? 0,
+        dueWithin24h: d?.dueWithin24h ?? 0,
+        dueWithin7d: d?.dueWithin7d ?? 0,
+        throughput: perDay(days, throughputOf.get(boardId) ?? []),
+        cycleTime: percentiles(t?.cycle ?? null, t?.cycleSamples ?? 0),
+        age: ageOf(
+          a?.ages ?? null,
+          oldest.filter((o) => o.boardId === boardId),
+          now,
+          titles,
+        ),
+      };
+    };
+    const boards: DashboardBoardDto[] = boardIds.map((boardId) => {
+      const cols = columns.filter((c) => c.boardId === boardId);
+      return {
+        boardId,
+        name: cols[0].boardName,
+        columns: cols
+          .filter((c) => c.columnId !== null)
+          .map((c) => ({
+            columnId: c.columnId!,
+            name: c.name!,
+            count: c.openCards ?? 0,
+            wipLimit: c.wipLimit,
+          })),
+        ...totalsFor(boardId),
       };
     });
+    const weekAgo = new Date(now.getTime() - PANEL_DAYS * DAY_MS);
+    const noteCounts = await this.activity.countActions(
+      ws,
+      [NOTE_CREATED, ...NOTE_EDITED],
+      weekAgo,
+    );
+    const latest = await this.activity.page(ws, {}, undefined, ACTIVITY_SHOWN);
+    return {
+      boards,
+      totals: totalsFor(null),
+      reminders: (await this.reminders?.dashboardPanel(ws, now)) ?? {
+        upcoming24h: 0,
+        fired7d: 0,
+        late7d: 0,
+      },
+      notes: {
+        created7d: noteCounts.get(NOTE_CREATED) ?? 0,
+        edited7d: NOTE_EDITED.reduce((n, action) => n + (noteCounts.get(action) ?? 0), 0),
+      },
+      connectors: (await this.connectors?.dashboardPanel(ws, now)) ?? [],
+      activity: latest.data.map(toActivityEntry),
+    };
   }
 
   async boardMetrics(
@@ -183,39 +220,51 @@ export class DashboardService {
     const tz = query.tz ?? DEFAULT_TIME_ZONE;
     const range = validRange(query.from, query.to, tz);
     return this.uow.read(actor, DashboardBoards.ref(boardId), 'viewer', async (s) => {
-      const ws = s.workspaceId;
-      const days = dayList(range.from, range.to);
-      const flow = await q.boardFlow(s.em, ws, boardId, range.from, days, tz);
-      const times = await q.boardFlowTimes(
-        s.em,
-        ws,
-        boardId,
-        flow.cuts[0],
-        flow.cuts[flow.cuts.length - 1],
-      );
-      const { throughput, cfd: cfdRows } = flow;
-      const columnIds = flow.columns.map((c) => c.columnId);
-      for (const r of cfdRows) if (!columnIds.includes(r.columnId)) columnIds.push(r.columnId);
-      const counts = new Map(cfdRows.map((r) => [`${r.day}|${r.columnId}`, r.count]));
-      return {
-        from: range.from,
-        to: range.to,
-        tz,
-        throughput: perDay(
-          days,
-          throughput.filter((r) => r.boardId === boardId),
-        ),
-        cycleTime: percentiles(times.cycle, times.cycleSamples),
-        leadTime: percentiles(times.lead, times.leadSamples),
-        cfd: days.map((day) => ({
-          day,
-          columns: columnIds.map((columnId) => ({
-            columnId,
-            count: counts.get(`${day}|${columnId}`) ?? 0,
-          })),
-        })),
-      };
+      // The body reads no clock, yet the key has the dashboard's whole validator, minute
+      // included: see validatorOf.
+      const key = `${boardId} ${range.from} ${range.to} ${tz} ${await this.validatorOf(s)}`;
+      return this.boardMetricsCache.get(key, () => this.computeBoardMetrics(s, boardId, range, tz));
     });
+  }
+
+  private async computeBoardMetrics(
+    s: WorkspaceScope,
+    boardId: string,
+    range: { from: string; to: string },
+    tz: string,
+  ): Promise<BoardMetricsResponseDto> {
+    const ws = s.workspaceId;
+    const days = dayList(range.from, range.to);
+    const flow = await q.boardFlow(s.em, ws, boardId, range.from, days, tz);
+    const times = await q.boardFlowTimes(
+      s.em,
+      ws,
+      boardId,
+      flow.cuts[0],
+      flow.cuts[flow.cuts.length - 1],
+    );
+    const { throughput, cfd: cfdRows } = flow;
+    const columnIds = flow.columns.map((c) => c.columnId);
+    for (const r of cfdRows) if (!columnIds.includes(r.columnId)) columnIds.push(r.columnId);
+    const counts = new Map(cfdRows.map((r) => [`${r.day}|${r.columnId}`, r.count]));
+    return {
+      from: range.from,
+      to: range.to,
+      tz,
+      throughput: perDay(
+        days,
+        throughput.filter((r) => r.boardId === boardId),
+      ),
+      cycleTime: percentiles(times.cycle, times.cycleSamples),
+      leadTime: percentiles(times.lead, times.leadSamples),
+      cfd: days.map((day) => ({
+        day,
+        columns: columnIds.map((columnId) => ({
+          columnId,
+          count: counts.get(`${day}|${columnId}`) ?? 0,
+        })),
+      })),
+    };
   }
 
   workspaceActivity(
@@ -367,13 +416,19 @@ export function validRange(from: string, to: string, tz: string): { from: string
   return { from, to };
 }
 
+/** Zone names found valid: building a formatter per request stood out in profiles of the route. */
+const knownZones = new Set<string>();
+const KNOWN_ZONES_MAX = 1000;
+
 /** An IANA zone name both ICU and PostgreSQL know (offsets like `+02:00` are refused). */
 function isTimeZone(tz: string): boolean {
+  if (knownZones.has(tz)) return true;
   if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(tz)) return false;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
   } catch {
     return false;
   }
+  if (knownZones.size < KNOWN_ZONES_MAX) knownZones.add(tz);
+  return true;
 }

@@ -21,6 +21,21 @@ async function eventually(
 
 const today = () => new Date().toISOString().slice(0, 10);
 
+/**
+ * Reads until two answers in a row carry the same ETag: the second was then served from the
+ * instance's cache (kept by that validator), and the workspace is quiet.
+ */
+async function kept(get: () => Promise<ApiResponse>): Promise<ApiResponse> {
+  let last = await get();
+  const settled = await eventually(get, (r) => {
+    const same = r.status === 200 && r.headers.get('etag') === last.headers.get('etag');
+    last = r;
+    return same;
+  });
+  expect(settled.status).toBe(200);
+  return settled;
+}
+
 describe('dashboard routes (e2e)', () => {
   let app: TestApp;
   let api: Client;
@@ -146,6 +161,68 @@ describe('dashboard routes (e2e)', () => {
         400,
       );
     });
+
+    it('answers anew once the chain moved: a created, then a moved card (new ETag and body)', async () => {
+      const token = team.viewer.accessToken;
+      const before = await kept(() => dashboardOf(token));
+      const beta = (r: ApiResponse) =>
+        r.body.boards.find((b: { boardId: string }) => b.boardId === otherBoard.boardId).status;
+      const { active, done } = beta(before);
+      const card = await createCard(api, team.member.accessToken, otherBoard.boardId);
+      const created = await eventually(
+        () => dashboardOf(token),
+        (r) => beta(r).active === active + 1,
+      );
+      expect(beta(created)).toEqual({ active: active + 1, done, archived: 0 });
+      expect(created.headers.get('etag')).not.toBe(before.headers.get('etag'));
+      const settled = await kept(() => dashboardOf(token));
+      await api.post(
+        `/v1/cards/${card.id}/move`,
+        { columnId: otherBoard.columns[2] },
+        { token: team.member.accessToken },
+      );
+      const moved = await eventually(
+        () => dashboardOf(token),
+        (r) => beta(r).done === done + 1,
+      );
+      expect(beta(moved)).toEqual({ active, done: done + 1, archived: 0 });
+      expect(moved.headers.get('etag')).not.toBe(settled.headers.get('etag'));
+    });
+
+    it('resolves tenancy on every request while the answer is kept', async () => {
+      // The ETag moves each minute: retry once if the minute turned between the requests.
+      let owner: ApiResponse | undefined;
+      let viewer: ApiResponse | undefined;
+      for (let attempt = 0; attempt < 2; attempt++) {
+        owner = await kept(() => dashboardOf(team.owner.accessToken));
+        expectProblem(await dashboardOf(team.outsider.accessToken), 404, 'not-found');
+        viewer = await dashboardOf(team.viewer.accessToken);
+        if (viewer.headers.get('etag') === owner.headers.get('etag')) break;
+      }
+      expect(viewer?.status).toBe(200);
+      expect(viewer?.headers.get('etag')).toBe(owner?.headers.get('etag'));
+      expect(viewer?.body).toEqual(owner?.body);
+    });
+
+    it('answers 404 to a member removed since, though the answer is kept', async () => {
+      const other = await createTeam(api);
+      const dashboard = (token: string, headers?: Record<string, string>) =>
+        api.get(`/v1/workspaces/${other.workspaceId}/dashboard`, { token, headers });
+      expect((await dashboard(other.member.accessToken)).status).toBe(200);
+      const removed = await api.delete(
+        `/v1/workspaces/${other.workspaceId}/members/${other.member.id}`,
+        { token: other.owner.accessToken },
+      );
+      expect(removed.status).toBe(204);
+      const etag = (await kept(() => dashboard(other.viewer.accessToken))).headers.get('etag')!;
+      expectProblem(await dashboard(other.member.accessToken), 404, 'not-found');
+      expectProblem(
+        await dashboard(other.member.accessToken, { 'if-none-match': etag }),
+        404,
+        'not-found',
+      );
+      expect((await dashboard(other.viewer.accessToken)).status).toBe(200);
+    });
   });
 
   describe('GET /v1/boards/{boardId}/metrics', () => {
@@ -180,6 +257,9 @@ describe('dashboard routes (e2e)', () => {
 
     it('is 404 for another tenant and an unknown board', async () => {
       const qs = `from=${today()}&to=${today()}`;
+      // Kept for the viewer first: another tenant is refused before the cache is asked.
+      expect((await metrics(team.viewer.accessToken, board.boardId, qs)).status).toBe(200);
+      expect((await metrics(team.viewer.accessToken, board.boardId, qs)).status).toBe(200);
       expectProblem(await metrics(team.outsider.accessToken, board.boardId, qs), 404, 'not-found');
       expectProblem(
         await metrics(team.viewer.accessToken, '0190a5c8-0000-7000-8000-000000000000', qs),

@@ -1,0 +1,86 @@
+import { RepresentationCache, type CacheOutcome } from './dashboard.cache.js';
+
+/** A computation the test settles by hand, counting how often it was started. */
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** A computation that counts its calls (and what it was asked for). */
+function counted<T>(answer: (arg: string) => Promise<T>) {
+  const calls: string[] = [];
+  return {
+    calls,
+    of:
+      (arg = '') =>
+      () => {
+        calls.push(arg);
+        return answer(arg);
+      },
+  };
+}
+
+describe('RepresentationCache', () => {
+  it('keeps an answer per key and hands it back without computing again', async () => {
+    const outcomes: CacheOutcome[] = [];
+    const cache = new RepresentationCache<string>(2, (o) => outcomes.push(o));
+    const compute = counted(() => Promise.resolve('body'));
+    expect(await cache.get('a', compute.of())).toBe('body');
+    expect(await cache.get('a', compute.of())).toBe('body');
+    expect(compute.calls).toHaveLength(1);
+    expect(outcomes).toEqual(['miss', 'hit']);
+  });
+
+  it('drops the least recently used entry beyond its capacity', async () => {
+    const cache = new RepresentationCache<string>(2);
+    const compute = counted((v) => Promise.resolve(v));
+    await cache.get('a', compute.of('a'));
+    await cache.get('b', compute.of('b'));
+    await cache.get('a', compute.of('a')); // a is now the most recently used
+    await cache.get('c', compute.of('c')); // evicts b
+    expect(cache.size).toBe(2);
+    await cache.get('a', compute.of('a'));
+    await cache.get('b', compute.of('b'));
+    expect(compute.calls).toEqual(['a', 'b', 'c', 'b']);
+  });
+
+  it('lets concurrent misses on one key share one computation', async () => {
+    const outcomes: CacheOutcome[] = [];
+    const cache = new RepresentationCache<object>(4, (o) => outcomes.push(o));
+    const pending = deferred<object>();
+    const compute = counted(() => pending.promise);
+    const all = Promise.all([1, 2, 3].map(() => cache.get('k', compute.of())));
+    const body = { n: 1 };
+    pending.resolve(body);
+    const bodies = await all;
+    expect(compute.calls).toHaveLength(1);
+    expect(bodies.every((b) => b === body)).toBe(true);
+    expect(outcomes).toEqual(['miss', 'joined', 'joined']);
+  });
+
+  it('does not keep a failure: every waiter sees it, the next caller computes again', async () => {
+    const cache = new RepresentationCache<string>(4);
+    const pending = deferred<string>();
+    const first = cache.get('k', () => pending.promise);
+    const second = cache.get('k', () => Promise.resolve('unused'));
+    pending.reject(new Error('database went away'));
+    await expect(first).rejects.toThrow('database went away');
+    await expect(second).rejects.toThrow('database went away');
+    expect(cache.size).toBe(0);
+    expect(await cache.get('k', () => Promise.resolve('fresh'))).toBe('fresh');
+  });
+
+  it('computes every time with a capacity of 0 (no keeping, no sharing)', async () => {
+    const cache = new RepresentationCache<string>(0);
+    const compute = counted(() => Promise.resolve('body'));
+    await Promise.all([cache.get('k', compute.of()), cache.get('k', compute.of())]);
+    await cache.get('k', compute.of());
+    expect(compute.calls).toHaveLength(3);
+    expect(cache.size).toBe(0);
+  });
+});

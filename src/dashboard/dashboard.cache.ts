@@ -1,0 +1,75 @@
+/** What a lookup found: a kept answer, nothing (this caller computes), or a computation to join. */
+export type CacheOutcome = 'hit' | 'miss' | 'joined';
+
+/**
+ * Answers already computed, per instance, keyed by what makes them the same answer (for the
+ * dashboard: the workspace and its ETag's validator). Bounded by entry count, least recently
+ * used first out; a capacity of 0 keeps nothing and computes every time (no sharing either).
+ * Concurrent misses on one key share one computation; a failed one is forgotten, not kept.
+ * No timers: entries of a stale validator are simply never asked for again and age out.
+ *
+ * Callers resolve tenancy before asking: a kept answer says nothing about who may read it.
+ */
+export class RepresentationCache<T> {
+  private readonly entries = new Map<string, T>();
+  private readonly inFlight = new Map<string, Promise<T>>();
+
+  constructor(
+    private readonly capacity: number,
+    private readonly observe: (outcome: CacheOutcome) => void = () => undefined,
+  ) {}
+
+  get(key: string, compute: () => Promise<T>): Promise<T> {
+    if (this.capacity === 0) return compute();
+    const kept = this.entries.get(key);
+    if (kept !== undefined) {
+      // Map keeps insertion order: re-inserting marks it the most recently used.
+      this.entries.delete(key);
+      this.entries.set(key, kept);
+      this.observe('hit');
+      return Promise.resolve(kept);
+    }
+    const pending = this.inFlight.get(key);
+    if (pending) {
+      this.observe('joined');
+      return pending;
+    }
+    this.observe('miss');
+    const computed = compute()
+      .then((value) => {
+        this.keep(key, value);
+        return value;
+      })
+      .finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, computed);
+    return computed;
+  }
+
+  /** Entries kept (for tests and diagnostics). */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private keep(key: string, value: T): void {
+    this.entries.set(key, value);
+    while (this.entries.size > this.capacity) {
+      const oldest = this.entries.keys().next().value as string;
+      this.entries.delete(oldest);
+    }
+  }
+}
+
+const serialized = new WeakMap<object, Buffer>();
+
+/**
+ * An answer's JSON bytes, serialized once per kept answer: a hit then sends bytes instead of
+ * serializing (and encoding) a body of some 100 KB again. Held weakly: gone with the answer.
+ */
+export function jsonBytesOf(body: object): Buffer {
+  let bytes = serialized.get(body);
+  if (!bytes) {
+    bytes = Buffer.from(JSON.stringify(body));
+    serialized.set(body, bytes);
+  }
+  return bytes;
+}

@@ -1,0 +1,142 @@
+import { ProblemException } from '../../src/common/problem.js';
+import { DashboardModule } from '../../src/dashboard/dashboard.module.js';
+import { DashboardService } from '../../src/dashboard/dashboard.service.js';
+import { newId } from '../../src/database/uuid.js';
+import { FakeClock } from '../../src/kernel/clock.js';
+import { MetricsService } from '../../src/kernel/metrics.js';
+import { bootHarness, type Harness, type SeededWorkspace } from '../support/harness.js';
+
+const CONCURRENT = 12;
+const MINUTE_MS = 60_000;
+
+type Compute = (...args: unknown[]) => Promise<unknown>;
+
+/**
+ * The dashboard's and board metrics' answers kept by validator, against the real service and
+ * database with the clock fixed (the validator's minute stands still): concurrent misses on a
+ * cold key compute once, a kept answer is still refused to whoever may not read it, and a new
+ * minute is a new key.
+ */
+describe('dashboard answers kept by validator (single computation)', () => {
+  let h: Harness;
+  let service: DashboardService;
+  let ws: SeededWorkspace;
+  let other: SeededWorkspace;
+  const boardId = newId();
+  const computed = { computeDashboard: 0, computeBoardMetrics: 0 };
+
+  /** Counts the service's computations (the cache calls them through `this`). */
+  function countComputations(): void {
+    const target = service as unknown as Record<keyof typeof computed, Compute>;
+    for (const name of Object.keys(computed) as Array<keyof typeof computed>) {
+      const original = target[name].bind(service);
+      target[name] = (...args) => {
+        computed[name] += 1;
+        return original(...args);
+      };
+    }
+  }
+
+  const lookups = async (representation: string): Promise<Record<string, number>> => {
+    const metric = h
+      .get(MetricsService)
+      .registry.getSingleMetric('workdeck_dashboard_cache_lookups_total');
+    const { values } = await metric!.get();
+    return Object.fromEntries(
+      values
+        .filter((v) => v.labels.representation === representation)
+        .map((v) => [String(v.labels.outcome), v.value]),
+    );
+  };
+
+  beforeAll(async () => {
+    h = await bootHarness({
+      imports: [DashboardModule],
+      clock: new FakeClock(new Date('2026-10-27T12:00:00Z')),
+    });
+    service = h.get(DashboardService);
+    countComputations();
+    ws = await h.seedWorkspace(['owner', 'viewer']);
+    other = await h.seedWorkspace(['owner']);
+    await h.query(`INSERT INTO dashboard_boards (id, workspace_id, name) VALUES ($1, $2, 'Kept')`, [
+      boardId,
+      ws.workspaceId,
+    ]);
+    for (const [position, isDone] of [
+      ['a', false],
+      ['b', true],
+    ] as const) {
+      await h.query(
+        `INSERT INTO dashboard_columns (workspace_id, column_id, board_id, name, position, is_done)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [ws.workspaceId, newId(), boardId, `Column ${position}`, position, isDone],
+      );
+    }
+  });
+  afterAll(() => h.close());
+
+  const viewer = () => ws.users[1].actor;
+  const outsider = () => other.users[0].actor;
+
+  it('computes a cold dashboard once for concurrent requests, all answered alike', async () => {
+    const before = computed.computeDashboard;
+    const answers = await Promise.all(
+      Array.from({ length: CONCURRENT }, () => service.dashboard(viewer(), ws.workspaceId)),
+    );
+    expect(computed.computeDashboard - before).toBe(1);
+    expect(new Set(answers.map((a) => a.etag)).size).toBe(1);
+    for (const a of answers) expect(a.body).toEqual(answers[0].body);
+    expect(answers[0].body.boards.map((b) => b.boardId)).toEqual([boardId]);
+    const counts = await lookups('dashboard');
+    expect(counts.miss).toBe(1);
+    expect((counts.joined ?? 0) + (counts.hit ?? 0)).toBe(CONCURRENT - 1);
+
+    // Kept: asked again, nothing is computed.
+    await service.dashboard(ws.users[0].actor, ws.workspaceId);
+    expect(computed.computeDashboard - before).toBe(1);
+  });
+
+  it('still refuses a kept dashboard to another tenant, and serves it to a viewer', async () => {
+    const kept = await service.dashboard(viewer(), ws.workspaceId);
+    const before = computed.computeDashboard;
+    const err = (await service
+      .dashboard(outsider(), ws.workspaceId)
+      .catch((e: unknown) => e)) as ProblemException;
+    expect(err).toBeInstanceOf(ProblemException);
+    expect(err.status).toBe(404);
+    expect(await service.dashboard(viewer(), ws.workspaceId)).toEqual(kept);
+    expect(computed.computeDashboard).toBe(before);
+  });
+
+  it('computes anew in the next minute (the validator moved)', async () => {
+    const first = await service.dashboard(viewer(), ws.workspaceId);
+    const before = computed.computeDashboard;
+    h.clock.advance(MINUTE_MS);
+    const next = await service.dashboard(viewer(), ws.workspaceId);
+    expect(next.etag).not.toBe(first.etag);
+    expect(computed.computeDashboard - before).toBe(1);
+  });
+
+  it('computes cold board metrics once per range and zone, refused to another tenant', async () => {
+    const range = { from: '2026-10-01', to: '2026-10-27', tz: 'Europe/Berlin' };
+    const before = computed.computeBoardMetrics;
+    const answers = await Promise.all(
+      Array.from({ length: CONCURRENT }, () => service.boardMetrics(viewer(), boardId, range)),
+    );
+    expect(computed.computeBoardMetrics - before).toBe(1);
+    for (const a of answers) expect(a).toEqual(answers[0]);
+    expect(answers[0].cfd).toHaveLength(27);
+
+    const err = (await service
+      .boardMetrics(outsider(), boardId, range)
+      .catch((e: unknown) => e)) as ProblemException;
+    expect(err).toBeInstanceOf(ProblemException);
+    expect(err.status).toBe(404);
+
+    // Another zone is another answer; the same query again is kept.
+    const utc = await service.boardMetrics(viewer(), boardId, { ...range, tz: 'UTC' });
+    expect(utc.tz).toBe('UTC');
+    await service.boardMetrics(viewer(), boardId, range);
+    expect(computed.computeBoardMetrics - before).toBe(2);
+  });
+});
