@@ -10,6 +10,7 @@ import type { Actor } from '../kernel/actor.js';
 import { MetricsService } from '../kernel/metrics.js';
 import { defineTenantTable } from '../kernel/tenancy.js';
 import { WorkspaceUnitOfWork, type WorkspaceScope } from '../kernel/unit-of-work.js';
+import { WorkspaceDirectory } from '../kernel/workspace-directory.js';
 import { RepresentationCache, type CacheOutcome } from './dashboard.cache.js';
 import { DASHBOARD_CONSUMER } from './dashboard.consumer.js';
 import { DashboardProblems } from './dashboard.errors.js';
@@ -41,8 +42,8 @@ const ACTIVITY_SHOWN = 20;
 const MAX_RANGE_DAYS = 366;
 /** The dashboard's ETag also moves once a minute: "overdue" and "due within" move with time. */
 const ETAG_TIME_BUCKET_MS = 60_000;
-/** Until the workspace has its own time zone (reminders adds it), days are UTC days. */
-export const DEFAULT_TIME_ZONE = 'UTC';
+/** The zone a range given without `tz` is checked in (days are then cut in the workspace's). */
+const DEFAULT_TIME_ZONE = 'UTC';
 
 /** The dashboard's copy of boards: the target of board-level reads (404 for other tenants). */
 const DashboardBoards = defineTenantTable({
@@ -76,6 +77,7 @@ export class DashboardService {
     private readonly activity: ActivityReader,
     private readonly outbox: OutboxService,
     private readonly directory: CardDirectory,
+    private readonly workspaces: WorkspaceDirectory,
     @Inject(dashboardConfig.KEY) config: DashboardConfig,
     metrics: MetricsService,
     @Optional() @Inject(REMINDER_STATS) private readonly reminders?: ReminderStats,
@@ -217,9 +219,11 @@ export class DashboardService {
     boardId: string,
     query: BoardMetricsQueryDto,
   ): Promise<BoardMetricsResponseDto> {
-    const tz = query.tz ?? DEFAULT_TIME_ZONE;
-    const range = validRange(query.from, query.to, tz);
+    // The range (and a zone, when given) is checked before tenancy, as before.
+    const range = validRange(query.from, query.to, query.tz ?? DEFAULT_TIME_ZONE);
     return this.uow.read(actor, DashboardBoards.ref(boardId), 'viewer', async (s) => {
+      // Days are cut in the requested zone, else in the workspace's (UTC until one is set).
+      const tz = query.tz ?? (await this.workspaces.timeZone(s.workspaceId));
       // The body reads no clock, yet the key has the dashboard's whole validator, minute
       // included: see validatorOf.
       const key = `${boardId} ${range.from} ${range.to} ${tz} ${await this.validatorOf(s)}`;

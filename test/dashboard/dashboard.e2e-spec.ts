@@ -244,6 +244,34 @@ describe('dashboard routes (e2e)', () => {
       );
     });
 
+    it("cuts days in the workspace's time zone when no tz is given", async () => {
+      const setZone = (timeZone: string) =>
+        api.patch(
+          `/v1/workspaces/${team.workspaceId}`,
+          { timeZone },
+          { token: team.owner.accessToken },
+        );
+      expect((await setZone('Pacific/Kiritimati')).status).toBe(200);
+      try {
+        const res = await metrics(
+          team.viewer.accessToken,
+          board.boardId,
+          'from=2026-01-01&to=2026-01-02',
+        );
+        expect(res.status).toBe(200);
+        expect(res.body.tz).toBe('Pacific/Kiritimati');
+        // A zone in the query still wins.
+        const asked = await metrics(
+          team.viewer.accessToken,
+          board.boardId,
+          'from=2026-01-01&to=2026-01-02&tz=Europe/Berlin',
+        );
+        expect(asked.body.tz).toBe('Europe/Berlin');
+      } finally {
+        expect((await setZone('UTC')).status).toBe(200);
+      }
+    });
+
     it.each([
       ['from=yesterday&to=2026-01-01', 422],
       ['from=2026-01-01', 422],
