@@ -17,7 +17,7 @@ import {
   throttlerModuleOptions,
 } from './common/rate-limit.js';
 import { RequestContext } from './common/request-context.js';
-import { RequestContextInterceptor } from './common/request-context.interceptor.js';
+import { RequestPipelineInterceptor } from './common/request-pipeline.interceptor.js';
 import { validationPipe } from './common/validation.js';
 import {
   appConfig,
@@ -103,10 +103,11 @@ export const REDACTED_LOG_PATHS = [
     { provide: APP_GUARD, useClass: PreAuthRateLimitGuard },
     { provide: APP_GUARD, useExisting: AuthGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
-    // Interceptors nest in this order: context outermost, idempotency innermost.
-    { provide: APP_INTERCEPTOR, useClass: RequestContextInterceptor },
-    { provide: APP_INTERCEPTOR, useClass: EtagInterceptor },
-    { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+    // One global interceptor composing the request's context, ETags and idempotency (in that
+    // order, see RequestPipelineInterceptor): one Nest interceptor layer per request, not three.
+    EtagInterceptor,
+    IdempotencyInterceptor,
+    { provide: APP_INTERCEPTOR, useClass: RequestPipelineInterceptor },
   ],
 })
 export class AppModule {}
