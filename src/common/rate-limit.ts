@@ -47,6 +47,15 @@ export class RateLimitGuard extends ThrottlerGuard {
     return callerScope(request.principal, request.ip);
   }
 
+  /**
+   * One window per caller across all routes (the package's default key is one window per route
+   * and caller, so a caller could send its limit to every route), and one per address shared by
+   * register and login. Readable keys, no hash per request.
+   */
+  protected override generateKey(context: ExecutionContext, suffix: string, name: string): string {
+    return isAuthRoute(context) ? `${name}:auth:${suffix}` : `${name}:${suffix}`;
+  }
+
   protected override async throwThrottlingException(
     _context: ExecutionContext,
     detail: ThrottlerLimitDetail,
