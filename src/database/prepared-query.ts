@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { DatabaseError } from 'pg';
 import { QueryFailedError, type EntityManager, type QueryRunner } from 'typeorm';
 
 /** The part of a `pg` client this helper uses: a query config with a statement name. */
@@ -48,25 +49,41 @@ export async function preparedQuery<T>(
 ): Promise<T[]> {
   const options = em.connection.driver.options as { driver?: unknown };
   if (options.driver) return (await em.query(sql, params)) as T[];
-  const owned: QueryRunner | undefined = em.queryRunner
-    ? undefined
-    : em.connection.createQueryRunner();
-  const runner = em.queryRunner ?? owned!;
-  try {
-    const client = (await runner.connect()) as NamedQueryClient;
+  const config = { name: statementName(prefix, sql), text: sql, values: params };
+  if (em.queryRunner) {
+    const client = (await em.queryRunner.connect()) as NamedQueryClient;
     try {
-      const result = await client.query({
-        name: statementName(prefix, sql),
-        text: sql,
-        values: params,
-      });
-      return result.rows as T[];
+      return (await client.query(config)).rows as T[];
     } catch (err) {
       throw new QueryFailedError(sql, params, err as Error);
     }
-  } finally {
-    if (owned) await owned.release();
   }
+  // Outside a transaction: a pool connection for this one statement, without the TypeORM query
+  // runner TypeORM would build around it (every pooled connection has its 'error' listener,
+  // see guardConnections). A connection that failed is discarded, not put back.
+  const client = await poolOf(em).connect();
+  let broken: Error | undefined;
+  try {
+    return (await client.query(config)).rows as T[];
+  } catch (err) {
+    if (!(err instanceof DatabaseError)) broken = err as Error;
+    throw new QueryFailedError(sql, params, err as Error);
+  } finally {
+    client.release(broken);
+  }
+}
+
+interface PooledClient extends NamedQueryClient {
+  release(err?: Error): void;
+}
+
+/** The `pg` pool of the data source (TypeORM's Postgres driver keeps it as `master`). */
+function poolOf(em: EntityManager): { connect(): Promise<PooledClient> } {
+  const pool = (
+    em.connection.driver as unknown as { master?: { connect(): Promise<PooledClient> } }
+  ).master;
+  if (!pool) throw new Error('The database driver is not connected.');
+  return pool;
 }
 
 /**
