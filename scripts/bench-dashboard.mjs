@@ -19,7 +19,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
-import { api, apiResponse, root, startApp, withClient } from './bench-support.mjs';
+import { api, apiResponse, databaseUrl, root, startApp, withClient } from './bench-support.mjs';
 
 const env = process.env;
 const BASE_URL = env.DATABASE_URL || 'postgres://root@127.0.0.1:5432/postgres';
@@ -282,8 +282,7 @@ async function main() {
   const keep = env.BENCH_DASHBOARD_DB;
   if (keep && !/^[a-z_][a-z0-9_]*$/.test(keep)) throw new Error('BENCH_DASHBOARD_DB: a plain name');
   const dbName = keep || `workdeck_bench_dash_${Date.now()}_${randomBytes(3).toString('hex')}`;
-  const dbUrl = new URL(BASE_URL);
-  dbUrl.pathname = `/${dbName}`;
+  const dbUrl = databaseUrl(BASE_URL, dbName);
   const exists = await withClient(BASE_URL, async (c) => {
     const { rows } = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [dbName]);
     if (rows.length === 0) await c.query(`CREATE DATABASE ${dbName}`);

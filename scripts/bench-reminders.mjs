@@ -18,7 +18,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
-import { freePort, root, withClient } from './bench-support.mjs';
+import { databaseUrl, freePort, root, withClient } from './bench-support.mjs';
 
 const env = process.env;
 const BASE_URL = env.DATABASE_URL || 'postgres://root@127.0.0.1:5432/postgres';
@@ -48,8 +48,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function createDatabase() {
   const name = `workdeck_bench_rem_${Date.now()}_${randomBytes(3).toString('hex')}`;
   await withClient(BASE_URL, (admin) => admin.query(`CREATE DATABASE ${name}`));
-  const url = new URL(BASE_URL);
-  url.pathname = `/${name}`;
+  const url = databaseUrl(BASE_URL, name);
   execFileSync(process.execPath, [join(root, 'scripts/migrations.mjs'), 'run'], {
     env: { ...env, DATABASE_URL: url.toString(), MIGRATIONS_SKIP_BUILD: 'true' },
     stdio: 'ignore',

@@ -32,6 +32,25 @@ export async function withClient(url, fn) {
   }
 }
 
+/** Exits with status 2, saying why on stderr, unless PostgreSQL answers at `url`. */
+export async function requirePostgres(url) {
+  try {
+    await withClient(url, (c) => c.query('SELECT 1'));
+  } catch (err) {
+    process.stderr.write(
+      `bench needs a real PostgreSQL at DATABASE_URL (${url}): ${err.message}\n`,
+    );
+    process.exit(2);
+  }
+}
+
+/** `url` (a connection string) naming the database `dbName` instead: a URL object. */
+export function databaseUrl(url, dbName) {
+  const dbUrl = new URL(url);
+  dbUrl.pathname = `/${dbName}`;
+  return dbUrl;
+}
+
 /**
  * Calls the API of `app` (anything with a `url`) with an optional JSON body and bearer token;
  * throws unless the status is below 300. Answers the parsed body (null if none) and the headers.

@@ -21,7 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer } from 'node:http';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
-import { api, root, startApp, withClient } from './bench-support.mjs';
+import { api, databaseUrl, requirePostgres, root, startApp, withClient } from './bench-support.mjs';
 
 const env = process.env;
 const BASE_URL = env.DATABASE_URL || 'postgres://root@127.0.0.1:5432/postgres';
@@ -109,17 +109,9 @@ const percentile = (sorted, p) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 async function main() {
-  try {
-    await withClient(BASE_URL, (c) => c.query('SELECT 1'));
-  } catch (err) {
-    process.stderr.write(
-      `bench needs a real PostgreSQL at DATABASE_URL (${BASE_URL}): ${err.message}\n`,
-    );
-    process.exit(2);
-  }
+  await requirePostgres(BASE_URL);
   const dbName = `workdeck_benchwh_${Date.now()}_${randomBytes(3).toString('hex')}`;
-  const dbUrl = new URL(BASE_URL);
-  dbUrl.pathname = `/${dbName}`;
+  const dbUrl = databaseUrl(BASE_URL, dbName);
   await withClient(BASE_URL, (c) => c.query(`CREATE DATABASE ${dbName}`));
   log(`database ${dbName}`);
   const apps = [];

@@ -41,7 +41,7 @@ import { isDeepStrictEqual } from 'node:util';
 import autocannon from 'autocannon';
 import { generateNKeysBetween } from 'fractional-indexing';
 import pg from 'pg';
-import { api, root, startApp, withClient } from './bench-support.mjs';
+import { api, databaseUrl, requirePostgres, root, startApp, withClient } from './bench-support.mjs';
 
 const env = process.env;
 const BASE_URL = env.DATABASE_URL || 'postgres://root@127.0.0.1:5432/postgres';
@@ -397,17 +397,9 @@ function table(rows) {
 
 /** Creates the bench database, migrates it and runs `work(dbUrl, dbName)`; drops it after. */
 async function withBenchDatabase(work) {
-  try {
-    await withClient(BASE_URL, (c) => c.query('SELECT 1'));
-  } catch (err) {
-    process.stderr.write(
-      `bench needs a real PostgreSQL at DATABASE_URL (${BASE_URL}): ${err.message}\n`,
-    );
-    process.exit(2);
-  }
+  await requirePostgres(BASE_URL);
   const dbName = `workdeck_bench_${Date.now()}_${randomBytes(3).toString('hex')}`;
-  const dbUrl = new URL(BASE_URL);
-  dbUrl.pathname = `/${dbName}`;
+  const dbUrl = databaseUrl(BASE_URL, dbName);
   await withClient(BASE_URL, (c) => c.query(`CREATE DATABASE ${dbName}`));
   log(`database ${dbName}`);
   try {
