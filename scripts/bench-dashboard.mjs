@@ -13,16 +13,14 @@
 //      minute), then cold on an app started with DASHBOARD_CACHE_ENTRIES=0 (every request
 //      computes its answer, nothing shared), with the load average before and after each.
 // Small run: BENCH_DASHBOARD_CARDS=20000 BENCH_DURATION_S=3 npm run bench:dashboard
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
-import pg from 'pg';
+import { api, apiResponse, databaseUrl, root, startApp, withClient } from './bench-support.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
 const BASE_URL = env.DATABASE_URL || 'postgres://root@127.0.0.1:5432/postgres';
 const CARDS = Number(env.BENCH_DASHBOARD_CARDS ?? 1_000_000);
@@ -36,37 +34,15 @@ const P99_TARGET_MS = 50;
 const JWT_SECRET = randomBytes(32).toString('hex');
 const log = (msg) => process.stdout.write(`[bench:dashboard] ${msg}\n`);
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function withClient(url, fn) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-async function startApp(dbUrl, extraEnv = {}) {
-  const port = await freePort();
+async function startDashboardApp(dbUrl, extraEnv = {}) {
   // BENCH_NODE_ARGS (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof) profiles the app itself.
   const nodeArgs = env.BENCH_NODE_ARGS ? env.BENCH_NODE_ARGS.split(' ') : [];
-  const child = spawn(process.execPath, [...nodeArgs, join(root, 'dist/src/main.js')], {
-    cwd: root,
+  return startApp({
+    label: 'app',
+    nodeArgs,
     env: {
       PATH: env.PATH,
       NODE_ENV: 'production',
-      PORT: String(port),
-      HOST: '127.0.0.1',
       DATABASE_URL: dbUrl,
       MIGRATIONS_RUN: 'false',
       LOG_LEVEL: 'warn',
@@ -77,48 +53,7 @@ async function startApp(dbUrl, extraEnv = {}) {
       PRE_AUTH_RATE_LIMIT_PER_MINUTE: '1000000000',
       ...extraEnv,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`app exited (${child.exitCode}):\n${output}`);
-    try {
-      if ((await fetch(`${url}/health/ready`)).status === 200) {
-        return {
-          url,
-          stop: async () => {
-            if (child.exitCode === null) child.kill('SIGTERM');
-            await exited;
-          },
-        };
-      }
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`app not ready:\n${output}`);
-}
-
-async function api(app, method, path, body, token) {
-  const res = await fetch(`${app.url}${path}`, {
-    method,
-    headers: {
-      ...(body ? { 'content-type': 'application/json' } : {}),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = await res.json().catch(() => null);
-  if (res.status >= 300)
-    throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return { json, headers: res.headers };
 }
 
 /** A pg client as the `em.query` the dashboard's SQL expects (rows only), recording each call. */
@@ -347,8 +282,7 @@ async function main() {
   const keep = env.BENCH_DASHBOARD_DB;
   if (keep && !/^[a-z_][a-z0-9_]*$/.test(keep)) throw new Error('BENCH_DASHBOARD_DB: a plain name');
   const dbName = keep || `workdeck_bench_dash_${Date.now()}_${randomBytes(3).toString('hex')}`;
-  const dbUrl = new URL(BASE_URL);
-  dbUrl.pathname = `/${dbName}`;
+  const dbUrl = databaseUrl(BASE_URL, dbName);
   const exists = await withClient(BASE_URL, async (c) => {
     const { rows } = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [dbName]);
     if (rows.length === 0) await c.query(`CREATE DATABASE ${dbName}`);
@@ -365,7 +299,7 @@ async function main() {
       env: { ...env, DATABASE_URL: dbUrl.toString() },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
-    app = await startApp(dbUrl.toString());
+    app = await startDashboardApp(dbUrl.toString());
     const seeded = exists
       ? await withClient(dbUrl.toString(), async (db) => {
           const { rows } = await db.query(
@@ -378,13 +312,13 @@ async function main() {
     let ws;
     let boardId;
     if (seeded) {
-      token = (await api(app, 'POST', '/v1/auth/login', credentials)).json.accessToken;
+      token = (await api(app, 'POST', '/v1/auth/login', credentials)).accessToken;
       ({ ws, id: boardId } = seeded);
       log(`reusing ${dbName} (seeded before)`);
     } else {
-      token = (await api(app, 'POST', '/v1/auth/register', { ...credentials, name: 'Bench' })).json
+      token = (await api(app, 'POST', '/v1/auth/register', { ...credentials, name: 'Bench' }))
         .accessToken;
-      ws = (await api(app, 'POST', '/v1/workspaces', { name: 'Bench' }, token)).json.id;
+      ws = (await api(app, 'POST', '/v1/workspaces', { name: 'Bench' }, token)).id;
       const t0 = Date.now();
       boardId = await withClient(dbUrl.toString(), (db) => seed(db, ws));
       log(`seeded ${CARDS} cards in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -397,7 +331,7 @@ async function main() {
     const metricsPath = `/v1/boards/${boardId}/metrics?from=${from}&to=${to}&tz=Europe/Berlin`;
     // The ETag includes how far the projection got: wait until it has caught up (stable).
     const etagNow = async () =>
-      (await api(app, 'GET', dashboardPath, undefined, token)).headers.get('etag');
+      (await apiResponse(app, 'GET', dashboardPath, undefined, token)).headers.get('etag');
     let etag = await etagNow();
     for (let next = await etagNow(); next !== etag; next = await etagNow()) etag = next;
     const check = await fetch(`${app.url}${dashboardPath}`, {
@@ -433,7 +367,7 @@ async function main() {
     log(`cache lookups of the warm rounds:\n  ${lookups.join('\n  ')}`);
     // Cold: the same routes on an app that keeps nothing, so every request computes.
     await app.stop();
-    app = await startApp(dbUrl.toString(), { DASHBOARD_CACHE_ENTRIES: '0' });
+    app = await startDashboardApp(dbUrl.toString(), { DASHBOARD_CACHE_ENTRIES: '0' });
     await serial(app, 'workspace dashboard, cold', dashboard);
     await serial(app, `${metricsName}, cold`, metrics);
     rows.push(

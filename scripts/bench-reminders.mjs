@@ -16,12 +16,10 @@
 // scenario), stops its apps and drops its databases (BENCH_KEEP_DB=true keeps them).
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import pg from 'pg';
+import { databaseUrl, freePort, root, withClient } from './bench-support.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
 const BASE_URL = env.DATABASE_URL || 'postgres://root@127.0.0.1:5432/postgres';
 const REMINDERS = Number(env.BENCH_REMINDERS ?? 100_000);
@@ -47,25 +45,10 @@ const bucketOf = (id) => {
 const log = (msg) => process.stdout.write(`[bench:reminders] ${msg}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
 async function createDatabase() {
   const name = `workdeck_bench_rem_${Date.now()}_${randomBytes(3).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: BASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(BASE_URL);
-  url.pathname = `/${name}`;
+  await withClient(BASE_URL, (admin) => admin.query(`CREATE DATABASE ${name}`));
+  const url = databaseUrl(BASE_URL, name);
   execFileSync(process.execPath, [join(root, 'scripts/migrations.mjs'), 'run'], {
     env: { ...env, DATABASE_URL: url.toString(), MIGRATIONS_SKIP_BUILD: 'true' },
     stdio: 'ignore',
@@ -75,10 +58,9 @@ async function createDatabase() {
 
 async function dropDatabase(name) {
   if (KEEP_DB) return log(`kept database ${name}`);
-  const admin = new pg.Client({ connectionString: BASE_URL });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.end();
+  await withClient(BASE_URL, (admin) =>
+    admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+  );
 }
 
 async function startInstance(url) {

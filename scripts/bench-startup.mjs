@@ -15,28 +15,15 @@
 // of this checkout starts on PGlite).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { freePort, root } from './bench-support.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 3);
 const SETTLE_MS = Number(process.env.BENCH_STARTUP_SETTLE_MS ?? 2000);
 const READY_TIMEOUT_MS = 120_000;
 const POLL_MS = 50;
 const MIB = 1024 * 1024;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 /**
  * CPU seconds a process (and the children it waited for: initdb) has used: on a shared machine

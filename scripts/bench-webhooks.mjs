@@ -16,16 +16,13 @@
 //      deliveries/s, duplicates seen by the receiver (by webhook-id), missing events, bad
 //      signatures; stops everything and drops the database.
 // Knobs: BENCH_EVENTS (10000), BENCH_CONCURRENCY (16), BENCH_TIMEOUT_S (180).
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
+import { api, databaseUrl, requirePostgres, root, startApp, withClient } from './bench-support.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
 const BASE_URL = env.DATABASE_URL || 'postgres://root@127.0.0.1:5432/postgres';
 const CONNECTORS = 10;
@@ -38,36 +35,12 @@ const FLAKY = 9;
 const SLOW = 10;
 const log = (msg) => process.stdout.write(`[bench:webhooks] ${msg}\n`);
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-async function withClient(url, fn) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-async function startApp(name, dbUrl, secrets) {
-  const port = await freePort();
-  const child = spawn(process.execPath, [join(root, 'dist/src/main.js')], {
-    cwd: root,
+async function startInstance(name, dbUrl, secrets) {
+  const app = await startApp({
+    label: name,
     env: {
       PATH: env.PATH,
       NODE_ENV: 'production',
-      PORT: String(port),
-      HOST: '127.0.0.1',
       DATABASE_URL: dbUrl,
       DB_POOL_SIZE: '8',
       MIGRATIONS_RUN: 'false',
@@ -83,50 +56,8 @@ async function startApp(name, dbUrl, secrets) {
       WEBHOOK_POLL_INTERVAL_MS: '100',
       OUTBOX_POLL_INTERVAL_MS: '50',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}):\n${output}`);
-    try {
-      if ((await fetch(`${url}/health/ready`)).status === 200) {
-        return {
-          name,
-          url,
-          output: () => output,
-          kill: async (signal) => {
-            if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-            await exited;
-          },
-        };
-      }
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`${name} not ready:\n${output}`);
-}
-
-async function api(app, method, path, body, token) {
-  const res = await fetch(`${app.url}${path}`, {
-    method,
-    headers: {
-      ...(body ? { 'content-type': 'application/json' } : {}),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = await res.json().catch(() => null);
-  if (res.status >= 300)
-    throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
+  return { name, ...app };
 }
 
 /** The receiver: verifies every signature, records the first receipt and duplicates per connector. */
@@ -178,17 +109,9 @@ const percentile = (sorted, p) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 async function main() {
-  try {
-    await withClient(BASE_URL, (c) => c.query('SELECT 1'));
-  } catch (err) {
-    process.stderr.write(
-      `bench needs a real PostgreSQL at DATABASE_URL (${BASE_URL}): ${err.message}\n`,
-    );
-    process.exit(2);
-  }
+  await requirePostgres(BASE_URL);
   const dbName = `workdeck_benchwh_${Date.now()}_${randomBytes(3).toString('hex')}`;
-  const dbUrl = new URL(BASE_URL);
-  dbUrl.pathname = `/${dbName}`;
+  const dbUrl = databaseUrl(BASE_URL, dbName);
   await withClient(BASE_URL, (c) => c.query(`CREATE DATABASE ${dbName}`));
   log(`database ${dbName}`);
   const apps = [];
@@ -205,8 +128,8 @@ async function main() {
       JWT_SECRET: randomBytes(32).toString('hex'),
       CONNECTOR_SECRET_KEY: randomBytes(32).toString('base64'),
     };
-    const a = await startApp('A', dbUrl.toString(), secrets);
-    let b = await startApp('B', dbUrl.toString(), secrets);
+    const a = await startInstance('A', dbUrl.toString(), secrets);
+    let b = await startInstance('B', dbUrl.toString(), secrets);
     apps.push(a, b);
     const reg = await api(a, 'POST', '/v1/auth/register', {
       email: `bench-${randomBytes(4).toString('hex')}@example.com`,
@@ -260,9 +183,9 @@ async function main() {
         const i = next++;
         if (!killed && i >= NOTES / 2) {
           killed = true;
-          await b.kill('SIGKILL');
+          await b.stop('SIGKILL');
           log(`instance B SIGKILLed after ${i} events; starting C`);
-          b = await startApp('C', dbUrl.toString(), secrets);
+          b = await startInstance('C', dbUrl.toString(), secrets);
           apps.push(b);
         }
         const marker = `event ${i}`;
@@ -324,7 +247,7 @@ async function main() {
         '\n\n',
     );
   } finally {
-    for (const app of apps) await app.kill('SIGTERM').catch(() => undefined);
+    for (const app of apps) await app.stop('SIGTERM').catch(() => undefined);
     receiver.close();
     await withClient(BASE_URL, (c) => c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`));
   }

@@ -31,19 +31,18 @@
 //      /proc), PostgreSQL backend CPU ms per request, peak RSS during a run, and the ratios
 //      against the targets. BENCH_SCENARIOS=list,get,create,move picks scenarios;
 //      BENCH_PROFILE_DIR=dir makes both measured servers write V8 CPU profiles into dir.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import autocannon from 'autocannon';
 import { generateNKeysBetween } from 'fractional-indexing';
 import pg from 'pg';
+import { api, databaseUrl, requirePostgres, root, startApp, withClient } from './bench-support.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
 const BASE_URL = env.DATABASE_URL || 'postgres://root@127.0.0.1:5432/postgres';
 const CARDS = Number(env.BENCH_CARDS ?? 100_000);
@@ -72,17 +71,6 @@ const COLUMNS = [
 
 const log = (msg) => process.stdout.write(`[bench] ${msg}\n`);
 const started = Date.now();
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 /** CPU time (ms) a process has used so far, from /proc (Linux); null elsewhere. */
 function cpuMs(pid) {
@@ -118,16 +106,6 @@ function cpuPerRequest(before, after, requests) {
   };
 }
 
-async function withClient(url, fn) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /** The JWT secret both servers share (the baseline verifies workdeck's tokens and cursors). */
 const JWT_SECRET = randomBytes(32).toString('hex');
 const CONNECTOR_SECRET_KEY = randomBytes(32).toString('base64');
@@ -142,19 +120,18 @@ const SERVERS = {
  * `captureFile`: preload scripts/bench-capture.mjs, which records every statement sent.
  */
 async function startServer(kind, dbUrl, { captureFile } = {}) {
-  const port = await freePort();
-  const execArgv = captureFile
+  const nodeArgs = captureFile
     ? ['--import', pathToFileURL(join(root, 'scripts/bench-capture.mjs')).href]
     : PROFILE_DIR
       ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, kind)}`]
       : [];
-  const child = spawn(process.execPath, [...execArgv, join(root, SERVERS[kind].entry)], {
-    cwd: root,
+  const app = await startApp({
+    label: kind,
+    entry: SERVERS[kind].entry,
+    nodeArgs,
     env: {
       PATH: env.PATH,
       NODE_ENV: 'production',
-      PORT: String(port),
-      HOST: '127.0.0.1',
       DATABASE_URL: dbUrl,
       DB_POOL_SIZE: POOL_SIZE,
       MIGRATIONS_RUN: 'false',
@@ -174,37 +151,8 @@ async function startServer(kind, dbUrl, { captureFile } = {}) {
         ? { NODE_OPTIONS: env.BENCH_NODE_OPTIONS }
         : {}),
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${kind} exited (${child.exitCode}):\n${output}`);
-    try {
-      if ((await fetch(`${url}/health/ready`)).status === 200) {
-        return {
-          kind,
-          url,
-          pid: child.pid,
-          captureFile,
-          output: () => output,
-          stop: async () => {
-            if (child.exitCode === null) child.kill('SIGTERM');
-            await exited;
-          },
-        };
-      }
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`${kind} not ready:\n${output}`);
+  return { kind, captureFile, ...app };
 }
 
 /**
@@ -219,23 +167,6 @@ function backgroundJobs(captureFile) {
   if (captureFile) return 'false';
   if (BASELINE) return env.BENCH_BACKGROUND_JOBS ?? 'false';
   return env.BENCH_BACKGROUND_JOBS;
-}
-
-const startApp = (dbUrl, options) => startServer('workdeck', dbUrl, options);
-
-async function api(app, method, path, body, token) {
-  const res = await fetch(`${app.url}${path}`, {
-    method,
-    headers: {
-      ...(body ? { 'content-type': 'application/json' } : {}),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = await res.json().catch(() => null);
-  if (res.status >= 300)
-    throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
 }
 
 /** Members, a board, its columns, labels and the cards, all by SQL in one transaction. */
@@ -466,17 +397,9 @@ function table(rows) {
 
 /** Creates the bench database, migrates it and runs `work(dbUrl, dbName)`; drops it after. */
 async function withBenchDatabase(work) {
-  try {
-    await withClient(BASE_URL, (c) => c.query('SELECT 1'));
-  } catch (err) {
-    process.stderr.write(
-      `bench needs a real PostgreSQL at DATABASE_URL (${BASE_URL}): ${err.message}\n`,
-    );
-    process.exit(2);
-  }
+  await requirePostgres(BASE_URL);
   const dbName = `workdeck_bench_${Date.now()}_${randomBytes(3).toString('hex')}`;
-  const dbUrl = new URL(BASE_URL);
-  dbUrl.pathname = `/${dbName}`;
+  const dbUrl = databaseUrl(BASE_URL, dbName);
   await withClient(BASE_URL, (c) => c.query(`CREATE DATABASE ${dbName}`));
   log(`database ${dbName}`);
   try {
@@ -539,7 +462,7 @@ async function prepare(app, dbUrl) {
 async function benchAlone() {
   await withBenchDatabase(async (dbUrl, dbName) => {
     log('starting the app');
-    const app = await startApp(dbUrl);
+    const app = await startServer('workdeck', dbUrl);
     try {
       const { token, boardId, fixtures } = await prepare(app, dbUrl);
       const results = [];
