@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { preparedQuery } from '../database/prepared-query.js';
 import { TransactionHost } from '../database/transaction-host.js';
 import { toAuditEventResponse } from './audit.mappers.js';
 import { outboxBatch } from './audit.queries.js';
@@ -135,6 +136,23 @@ export class OutboxService {
       [consumer, chainKey],
     )) as Array<{ last_seq: string }>;
     return row ? Number(row.last_seq) : 0;
+  }
+
+  /**
+   * A chain's head and how far `consumer` has applied it, in one statement: together they
+   * validate what the consumer maintains (the same pair, the same projection).
+   */
+  async progress(consumer: string, chainKey: string): Promise<{ head: string; applied: string }> {
+    assertConsumer(consumer);
+    const [row] = await preparedQuery<{ head: string; applied: string }>(
+      this.tx.manager,
+      'outbox_progress',
+      `SELECT coalesce((SELECT last_seq FROM audit_chain_heads WHERE chain_key = $2), 0)::text AS head,
+              coalesce((SELECT last_seq FROM outbox_cursors
+                         WHERE consumer = $1 AND chain_key = $2), 0)::text AS applied`,
+      [consumer, chainKey],
+    );
+    return row;
   }
 
   private async lockCursor(em: EntityManager, consumer: string, chainKey: string): Promise<number> {

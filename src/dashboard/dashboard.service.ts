@@ -112,8 +112,7 @@ export class DashboardService {
    * hidden behind an unchanged validator, on every instance.
    */
   private async validatorOf(s: WorkspaceScope): Promise<string> {
-    const head = await this.activity.head(s.workspaceId);
-    const applied = await this.outbox.position(
+    const { head, applied } = await this.outbox.progress(
       DASHBOARD_CONSUMER,
       workspaceChainKey(s.workspaceId),
     );
