@@ -1,4 +1,11 @@
-import { RepresentationCache, type CacheOutcome } from './dashboard.cache.js';
+import { gunzipSync } from 'node:zlib';
+import {
+  acceptsGzip,
+  gzipBytesOf,
+  jsonBytesOf,
+  RepresentationCache,
+  type CacheOutcome,
+} from './dashboard.cache.js';
 
 /** A computation the test settles by hand, counting how often it was started. */
 function deferred<T>() {
@@ -82,5 +89,32 @@ describe('RepresentationCache', () => {
     await cache.get('k', compute.of());
     expect(compute.calls).toHaveLength(3);
     expect(cache.size).toBe(0);
+  });
+});
+
+describe('encodings of a kept answer', () => {
+  it.each([
+    ['gzip', true],
+    ['gzip, deflate, br', true],
+    ['br;q=1, GZIP;q=0.5', true],
+    ['*', true],
+    ['x-gzip', true],
+    ['gzip;q=0', false],
+    ['*;q=0', false],
+    ['gzip;q=0, *', false],
+    ['deflate, br', false],
+    ['identity', false],
+    ['', false],
+    [undefined, false],
+  ])('Accept-Encoding %p accepts gzip: %p', (header, expected) => {
+    expect(acceptsGzip(header)).toBe(expected);
+  });
+
+  it('compresses the same JSON once per answer', () => {
+    const body = { boards: [{ name: 'x'.repeat(1000) }] };
+    const gz = gzipBytesOf(body);
+    expect(gunzipSync(gz).equals(jsonBytesOf(body))).toBe(true);
+    expect(gzipBytesOf(body)).toBe(gz);
+    expect(gz.length).toBeLessThan(jsonBytesOf(body).length);
   });
 });

@@ -1,3 +1,5 @@
+import { gzipSync } from 'node:zlib';
+
 /** What a lookup found: a kept answer, nothing (this caller computes), or a computation to join. */
 export type CacheOutcome = 'hit' | 'miss' | 'joined';
 
@@ -72,4 +74,39 @@ export function jsonBytesOf(body: object): Buffer {
     serialized.set(body, bytes);
   }
   return bytes;
+}
+
+const gzipped = new WeakMap<object, Buffer>();
+
+/**
+ * The same JSON gzip-compressed, once per kept answer (a dashboard is some 120 KB of JSON and
+ * about a tenth of that compressed): for clients that accept gzip, as browsers and HTTP
+ * libraries do. Held weakly: gone with the answer.
+ */
+export function gzipBytesOf(body: object): Buffer {
+  let bytes = gzipped.get(body);
+  if (!bytes) {
+    bytes = gzipSync(jsonBytesOf(body));
+    gzipped.set(body, bytes);
+  }
+  return bytes;
+}
+
+/**
+ * Whether an `Accept-Encoding` header accepts gzip: `gzip` (or, absent that, `*`) with a
+ * q-value above 0 (RFC 9110 §12.5.3). No header: identity only.
+ */
+export function acceptsGzip(header: string | undefined): boolean {
+  if (!header) return false;
+  let gzip: number | undefined;
+  let any: number | undefined;
+  for (const part of header.split(',')) {
+    const [coding, ...params] = part.split(';').map((t) => t.trim().toLowerCase());
+    const q = params.find((p) => p.startsWith('q='));
+    const weight = q === undefined ? 1 : Number(q.slice(2));
+    if (coding === 'gzip' || coding === 'x-gzip') gzip = weight;
+    else if (coding === '*') any = weight;
+  }
+  const weight = gzip ?? any ?? 0;
+  return Number.isFinite(weight) && weight > 0;
 }

@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import type { Page } from '../common/pagination.js';
 import { UuidParam } from '../common/params.js';
 import { CurrentActor, Route, type Actor } from '../kernel/index.js';
-import { jsonBytesOf } from './dashboard.cache.js';
+import { acceptsGzip, gzipBytesOf, jsonBytesOf } from './dashboard.cache.js';
 import { DashboardService } from './dashboard.service.js';
 import {
   ActivityEntryDto,
@@ -32,7 +32,7 @@ export class DashboardController {
       'cycle time and work-item age percentiles; reminders, notes and connector panels; the ' +
       'latest 20 activity entries. Durations in seconds. Answers a weak `ETag` that moves ' +
       "with the workspace's event chain (and each minute); send it back in `If-None-Match` " +
-      'for a 304 without a body.',
+      'for a 304 without a body. Sent gzip-compressed when `Accept-Encoding` allows.',
     role: 'viewer',
     success: { type: DashboardResponseDto },
     problems: [400, 404],
@@ -43,6 +43,7 @@ export class DashboardController {
     @CurrentActor() actor: Actor,
     @UuidParam('workspaceId') workspaceId: string,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Headers('accept-encoding') acceptEncoding: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Buffer | undefined> {
     if (ifNoneMatch) {
@@ -53,8 +54,8 @@ export class DashboardController {
       }
     }
     const { etag, body } = await this.dashboard.dashboard(actor, workspaceId);
-    void reply.header('ETag', etag).type(JSON_CONTENT_TYPE);
-    return jsonBytesOf(body);
+    void reply.header('ETag', etag);
+    return send(reply, acceptEncoding, body);
   }
 
   @Route({
@@ -65,7 +66,8 @@ export class DashboardController {
       'Days `from`..`to` (inclusive, at most 366) cut in `tz` (IANA; default the ' +
       "workspace's zone, UTC until set): throughput per day, cycle and lead time " +
       'percentiles with sample counts, and the cumulative flow (cards per column at the end ' +
-      'of each day). Definitions: README, Dashboard.',
+      'of each day). Definitions: README, Dashboard. Sent gzip-compressed when ' +
+      '`Accept-Encoding` allows.',
     role: 'viewer',
     success: { type: BoardMetricsResponseDto },
     problems: [400, 404, 422],
@@ -74,11 +76,11 @@ export class DashboardController {
     @CurrentActor() actor: Actor,
     @UuidParam('boardId') boardId: string,
     @Query() query: BoardMetricsQueryDto,
+    @Headers('accept-encoding') acceptEncoding: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Buffer> {
     const body = await this.dashboard.boardMetrics(actor, boardId, query);
-    void reply.type(JSON_CONTENT_TYPE);
-    return jsonBytesOf(body);
+    return send(reply, acceptEncoding, body);
   }
 
   @Route({
@@ -121,6 +123,20 @@ export class DashboardController {
 }
 
 /** RFC 9110 weak comparison against a list of entity tags (or `*`). */
+/**
+ * A kept answer as JSON bytes, gzip-compressed when the client accepts it (both encodings made
+ * once per answer). `Vary` tells caches the encoding depends on the request.
+ */
+function send(reply: FastifyReply, acceptEncoding: string | undefined, body: object): Buffer {
+  const vary = reply.getHeader('vary');
+  void reply
+    .type(JSON_CONTENT_TYPE)
+    .header('Vary', vary ? `${String(vary)}, Accept-Encoding` : 'Accept-Encoding');
+  if (!acceptsGzip(acceptEncoding)) return jsonBytesOf(body);
+  void reply.header('Content-Encoding', 'gzip');
+  return gzipBytesOf(body);
+}
+
 function matches(header: string, etag: string): boolean {
   const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
   return header.split(',').some((t) => t.trim() === '*' || opaque(t) === opaque(etag));

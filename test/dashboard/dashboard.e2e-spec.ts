@@ -1,3 +1,5 @@
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { startApp, type TestApp } from '../support/app.js';
 import { createTeam, type Team } from '../support/factories.js';
 import { client, expectProblem, type ApiResponse, type Client } from '../support/http.js';
@@ -5,6 +7,25 @@ import { createBoard, createCard, type BoardFixture } from '../board/fixtures.js
 
 const WAIT_MS = 10_000;
 const POLL_MS = 50;
+
+/** A GET as bytes, without fetch's transparent decompression: the encoding as sent. */
+function rawGet(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+      );
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 /** The dashboard follows committed events with a short lag: poll until `ok` (bounded). */
 async function eventually(
@@ -63,6 +84,30 @@ describe('dashboard routes (e2e)', () => {
     api.get(`/v1/workspaces/${team.workspaceId}/dashboard`, { token, headers });
 
   describe('GET /v1/workspaces/{workspaceId}/dashboard', () => {
+    it('sends gzip to a client that accepts it, the same JSON as identity, with Vary', async () => {
+      const url = `${app.url}/v1/workspaces/${team.workspaceId}/dashboard`;
+      const auth = { authorization: `Bearer ${team.viewer.accessToken}` };
+      const plain = await rawGet(url, { ...auth, 'accept-encoding': 'identity' });
+      const gz = await rawGet(url, { ...auth, 'accept-encoding': 'gzip, deflate' });
+      expect(plain.status).toBe(200);
+      expect(gz.status).toBe(200);
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      expect(gz.headers['content-encoding']).toBe('gzip');
+      for (const res of [plain, gz]) {
+        expect(res.headers['content-type']).toMatch(/^application\/json/);
+        expect(res.headers.vary).toMatch(/Accept-Encoding/);
+      }
+      // Same validator, same answer in both encodings (unless the minute turned in between).
+      if (gz.headers.etag === plain.headers.etag) {
+        expect(JSON.parse(gunzipSync(gz.body).toString())).toEqual(
+          JSON.parse(plain.body.toString()),
+        );
+      }
+      expect(Number(gz.headers['content-length'])).toBe(gz.body.length);
+      const refused = await rawGet(url, { ...auth, 'accept-encoding': 'gzip;q=0' });
+      expect(refused.headers['content-encoding']).toBeUndefined();
+    });
+
     it('shows a viewer counts per column and status, throughput and cycle time', async () => {
       const res = await eventually(
         () => dashboardOf(team.viewer.accessToken),
