@@ -67,19 +67,33 @@ export class DashboardController {
       "workspace's zone, UTC until set): throughput per day, cycle and lead time " +
       'percentiles with sample counts, and the cumulative flow (cards per column at the end ' +
       'of each day). Definitions: README, Dashboard. Sent gzip-compressed when ' +
-      '`Accept-Encoding` allows.',
+      "`Accept-Encoding` allows. Answers a weak `ETag` that moves with the workspace's event " +
+      'chain (and each minute); send it back in `If-None-Match` for a 304 without a body.',
     role: 'viewer',
     success: { type: BoardMetricsResponseDto },
     problems: [400, 404, 422],
   })
+  @ApiHeader({ name: 'If-None-Match', required: false, description: 'A previous `ETag`.' })
+  @ApiResponse({ status: NOT_MODIFIED, description: 'Unchanged since the given ETag.' })
   async metrics(
     @CurrentActor() actor: Actor,
     @UuidParam('boardId') boardId: string,
     @Query() query: BoardMetricsQueryDto,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Headers('accept-encoding') acceptEncoding: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<Buffer> {
-    const body = await this.dashboard.boardMetrics(actor, boardId, query);
+  ): Promise<Buffer | undefined> {
+    const { etag, body } = await this.dashboard.boardMetricsAnswer(
+      actor,
+      boardId,
+      query,
+      (current) => ifNoneMatch !== undefined && matches(ifNoneMatch, current),
+    );
+    void reply.header('ETag', etag);
+    if (!body) {
+      void reply.status(NOT_MODIFIED);
+      return undefined;
+    }
     return send(reply, acceptEncoding, body);
   }
 

@@ -213,20 +213,41 @@ export class DashboardService {
     };
   }
 
+  /** A board's flow metrics (see `boardMetricsAnswer`). */
   async boardMetrics(
     actor: Actor,
     boardId: string,
     query: BoardMetricsQueryDto,
   ): Promise<BoardMetricsResponseDto> {
+    return (await this.boardMetricsAnswer(actor, boardId, query)).body!;
+  }
+
+  /**
+   * A board's flow metrics and their ETag; without the body when `unchanged(etag)` (a
+   * revalidation: tenancy and the validator, nothing computed).
+   */
+  async boardMetricsAnswer(
+    actor: Actor,
+    boardId: string,
+    query: BoardMetricsQueryDto,
+    unchanged: (etag: string) => boolean = () => false,
+  ): Promise<{ etag: string; body?: BoardMetricsResponseDto }> {
     // The range (and a zone, when given) is checked before tenancy, as before.
     const range = validRange(query.from, query.to, query.tz ?? DEFAULT_TIME_ZONE);
     return this.uow.read(actor, DashboardBoards.ref(boardId), 'viewer', async (s) => {
+      // The body reads no clock, yet the validator is the dashboard's whole one, minute
+      // included: see validatorOf. For one URL (board, range, zone) it is the ETag: a change of
+      // the workspace's zone, which a request without `tz` follows, moves the chain too.
+      const validator = await this.validatorOf(s);
+      const etag = `W/"m${validator}"`;
+      if (unchanged(etag)) return { etag };
       // Days are cut in the requested zone, else in the workspace's (UTC until one is set).
       const tz = query.tz ?? (await this.workspaces.timeZone(s.workspaceId));
-      // The body reads no clock, yet the key has the dashboard's whole validator, minute
-      // included: see validatorOf.
-      const key = `${boardId} ${range.from} ${range.to} ${tz} ${await this.validatorOf(s)}`;
-      return this.boardMetricsCache.get(key, () => this.computeBoardMetrics(s, boardId, range, tz));
+      const key = `${boardId} ${range.from} ${range.to} ${tz} ${validator}`;
+      const body = await this.boardMetricsCache.get(key, () =>
+        this.computeBoardMetrics(s, boardId, range, tz),
+      );
+      return { etag, body };
     });
   }
 
