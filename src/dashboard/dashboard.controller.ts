@@ -46,16 +46,8 @@ export class DashboardController {
     @Headers('accept-encoding') acceptEncoding: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Buffer | undefined> {
-    if (ifNoneMatch) {
-      const etag = await this.dashboard.etag(actor, workspaceId);
-      if (matches(ifNoneMatch, etag)) {
-        void reply.header('ETag', etag).status(NOT_MODIFIED);
-        return undefined;
-      }
-    }
-    const { etag, body } = await this.dashboard.dashboard(actor, workspaceId);
-    void reply.header('ETag', etag);
-    return send(reply, acceptEncoding, body);
+    const answer = await this.dashboard.dashboard(actor, workspaceId, revalidates(ifNoneMatch));
+    return sendAnswer(reply, acceptEncoding, answer);
   }
 
   @Route({
@@ -83,18 +75,13 @@ export class DashboardController {
     @Headers('accept-encoding') acceptEncoding: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Buffer | undefined> {
-    const { etag, body } = await this.dashboard.boardMetricsAnswer(
+    const answer = await this.dashboard.boardMetricsAnswer(
       actor,
       boardId,
       query,
-      (current) => ifNoneMatch !== undefined && matches(ifNoneMatch, current),
+      revalidates(ifNoneMatch),
     );
-    void reply.header('ETag', etag);
-    if (!body) {
-      void reply.status(NOT_MODIFIED);
-      return undefined;
-    }
-    return send(reply, acceptEncoding, body);
+    return sendAnswer(reply, acceptEncoding, answer);
   }
 
   @Route({
@@ -137,6 +124,26 @@ export class DashboardController {
 }
 
 /** RFC 9110 weak comparison against a list of entity tags (or `*`). */
+/** Whether an ETag is one the client's `If-None-Match` already has. */
+const revalidates =
+  (ifNoneMatch: string | undefined) =>
+  (etag: string): boolean =>
+    ifNoneMatch !== undefined && matches(ifNoneMatch, etag);
+
+/** An answer with its `ETag`: 304 without a body when the client had it, else the body. */
+function sendAnswer(
+  reply: FastifyReply,
+  acceptEncoding: string | undefined,
+  answer: { etag: string; body?: object },
+): Buffer | undefined {
+  void reply.header('ETag', answer.etag);
+  if (!answer.body) {
+    void reply.status(NOT_MODIFIED);
+    return undefined;
+  }
+  return send(reply, acceptEncoding, answer.body);
+}
+
 /**
  * A kept answer as JSON bytes, gzip-compressed when the client accepts it (both encodings made
  * once per answer). `Vary` tells caches the encoding depends on the request.

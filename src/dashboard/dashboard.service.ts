@@ -95,18 +95,6 @@ export class DashboardService {
   }
 
   /**
-   * The dashboard's validator: the workspace chain's head, how far the dashboard has applied
-   * it, and the minute. Unchanged means the same answer (revalidation costs three index reads).
-   */
-  etag(actor: Actor, workspaceId: string): Promise<string> {
-    return this.uow.read(actor, { workspaceId }, 'viewer', (s) => this.etagOf(s));
-  }
-
-  private async etagOf(s: WorkspaceScope): Promise<string> {
-    return `W/"d${await this.validatorOf(s)}"`;
-  }
-
-  /**
    * `<chain head>.<applied position>.<minute>`. The minute also bounds how long a figure the
    * reconciliation repaired (a change that moves neither the chain nor the position) can stay
    * hidden behind an unchanged validator, on every instance.
@@ -120,12 +108,28 @@ export class DashboardService {
     return `${head}.${applied}.${minute}`;
   }
 
+  /**
+   * The workspace dashboard and its ETag (`W/"d<validator>"`: unchanged means the same answer);
+   * without the body when `unchanged(etag)` (a revalidation: tenancy and the validator in one
+   * read, nothing computed).
+   */
+  dashboard(
+    actor: Actor,
+    workspaceId: string,
+  ): Promise<{ etag: string; body: DashboardResponseDto }>;
+  dashboard(
+    actor: Actor,
+    workspaceId: string,
+    unchanged: (etag: string) => boolean,
+  ): Promise<{ etag: string; body?: DashboardResponseDto }>;
   async dashboard(
     actor: Actor,
     workspaceId: string,
-  ): Promise<{ etag: string; body: DashboardResponseDto }> {
+    unchanged: (etag: string) => boolean = () => false,
+  ): Promise<{ etag: string; body?: DashboardResponseDto }> {
     return this.uow.read(actor, { workspaceId }, 'viewer', async (s) => {
-      const etag = await this.etagOf(s);
+      const etag = `W/"d${await this.validatorOf(s)}"`;
+      if (unchanged(etag)) return { etag };
       const body = await this.dashboards.get(`${s.workspaceId} ${etag}`, () =>
         this.computeDashboard(s),
       );
