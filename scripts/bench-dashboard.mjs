@@ -19,7 +19,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
-import { api, apiResponse, databaseUrl, root, startApp, withClient } from './bench-support.mjs';
+import { api, apiResponse, databaseUrl, root, startApp, withClient } from './support.mjs';
 
 const env = process.env;
 const BASE_URL = env.DATABASE_URL || 'postgres://root@127.0.0.1:5432/postgres';

@@ -18,7 +18,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
-import { databaseUrl, freePort, root, withClient } from './bench-support.mjs';
+import { databaseUrl, freePort, root, withClient } from './support.mjs';
 
 const env = process.env;
 const BASE_URL = env.DATABASE_URL || 'postgres://root@127.0.0.1:5432/postgres';

@@ -17,7 +17,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, root } from './bench-support.mjs';
+import { freePort, root } from './support.mjs';
 
 const RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 3);
 const SETTLE_MS = Number(process.env.BENCH_STARTUP_SETTLE_MS ?? 2000);

@@ -21,7 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer } from 'node:http';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
-import { api, databaseUrl, requirePostgres, root, startApp, withClient } from './bench-support.mjs';
+import { api, databaseUrl, requirePostgres, root, startApp, withClient } from './support.mjs';
 
 const env = process.env;
 const BASE_URL = env.DATABASE_URL || 'postgres://root@127.0.0.1:5432/postgres';

@@ -41,7 +41,7 @@ import { isDeepStrictEqual } from 'node:util';
 import autocannon from 'autocannon';
 import { generateNKeysBetween } from 'fractional-indexing';
 import pg from 'pg';
-import { api, databaseUrl, requirePostgres, root, startApp, withClient } from './bench-support.mjs';
+import { api, databaseUrl, requirePostgres, root, startApp, withClient } from './support.mjs';
 
 const env = process.env;
 const BASE_URL = env.DATABASE_URL || 'postgres://root@127.0.0.1:5432/postgres';

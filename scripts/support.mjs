@@ -1,5 +1,6 @@
-// Helpers the bench scripts (scripts/bench*.mjs) share: a free port, a pg client for one piece of
-// work, a JSON call to the API, and the built app started on a free port and awaited until ready.
+// Helpers the scripts share (the benches, the OpenAPI tools): the repository root, a free port, a
+// pg client for one piece of work, a JSON call to the API, and the built app started on a free
+// port and awaited until ready.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
