@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { preparedQuery } from '../database/prepared-query.js';
 import { TransactionHost } from '../database/transaction-host.js';
 import { toAuditEventResponse } from './audit.mappers.js';
+import { workspaceChainKey } from './audit.service.js';
 import { outboxBatch } from './audit.queries.js';
 import type { AuditEventResponseDto } from './dto/audit-event.dto.js';
 
@@ -140,7 +141,8 @@ export class OutboxService {
 
   /**
    * A chain's head and how far `consumer` has applied it, in one statement: together they
-   * validate what the consumer maintains (the same pair, the same projection).
+   * validate what the consumer maintains (the same pair, the same projection). To read them in
+   * a statement of one's own (the unit of work's tenancy read), see `outboxProgressColumns`.
    */
   async progress(consumer: string, chainKey: string): Promise<{ head: string; applied: string }> {
     assertConsumer(consumer);
@@ -176,6 +178,20 @@ export class OutboxService {
       [consumer, chainKey, lastSeq],
     );
   }
+}
+
+/**
+ * `progress` as two output columns, `"head"` and `"applied"` (text), of a statement that has
+ * the workspace id as the SQL expression `workspaceIdSql`: for a tenant table's `select`, so
+ * that tenancy and the validator of a consumer's projection cost one round trip.
+ */
+export function outboxProgressColumns(consumer: string, workspaceIdSql: string): string {
+  assertConsumer(consumer);
+  const literal = `'${consumer.replace(/'/g, "''")}'`;
+  const chainKey = `('${workspaceChainKey('')}' || ${workspaceIdSql}::text)`;
+  return `coalesce((SELECT last_seq FROM audit_chain_heads WHERE chain_key = ${chainKey}), 0)::text AS "head",
+          coalesce((SELECT last_seq FROM outbox_cursors
+                     WHERE consumer = ${literal} AND chain_key = ${chainKey}), 0)::text AS "applied"`;
 }
 
 function assertConsumer(consumer: string): void {

@@ -1,14 +1,13 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ActivityReader, type ActivityEvent } from '../audit/activity-reader.js';
-import { workspaceChainKey } from '../audit/audit.service.js';
-import { OutboxService } from '../audit/outbox.service.js';
+import { outboxProgressColumns } from '../audit/outbox.service.js';
 import { CardDirectory } from '../board/card-directory.service.js';
 import type { Page } from '../common/pagination.js';
 import { CommonProblems } from '../common/problem.js';
 import { dashboardConfig, type DashboardConfig } from '../config/app.config.js';
 import type { Actor } from '../kernel/actor.js';
 import { MetricsService } from '../kernel/metrics.js';
-import { defineTenantTable } from '../kernel/tenancy.js';
+import { defineTenantTable, defineWorkspaceView } from '../kernel/tenancy.js';
 import { WorkspaceUnitOfWork, type WorkspaceScope } from '../kernel/unit-of-work.js';
 import { WorkspaceDirectory } from '../kernel/workspace-directory.js';
 import { RepresentationCache, type CacheOutcome } from './dashboard.cache.js';
@@ -45,11 +44,26 @@ const ETAG_TIME_BUCKET_MS = 60_000;
 /** The zone a range given without `tz` is checked in (days are then cut in the workspace's). */
 const DEFAULT_TIME_ZONE = 'UTC';
 
-/** The dashboard's copy of boards: the target of board-level reads (404 for other tenants). */
-const DashboardBoards = defineTenantTable({
+/** The chain head and how far the projection applied it (the validator's parts, as text). */
+interface Progress {
+  head: string;
+  applied: string;
+}
+
+/**
+ * The dashboard's copy of boards: the target of board-level reads (404 for other tenants). Its
+ * tenancy read also reads the validator's parts (`validatorOf`): one round trip for both.
+ */
+const DashboardBoards = defineTenantTable<Progress>({
   table: 'dashboard_boards',
   notFound: 'Board not found.',
+  select: outboxProgressColumns(DASHBOARD_CONSUMER, 't.workspace_id'),
 });
+
+/** The workspace as the dashboard's target: tenancy and the validator's parts in one read. */
+const DashboardWorkspaces = defineWorkspaceView<Progress>(
+  outboxProgressColumns(DASHBOARD_CONSUMER, 't.id'),
+);
 
 const CARD_NOT_FOUND = 'Card not found.';
 const NOTE_CREATED = 'note.created';
@@ -75,7 +89,6 @@ export class DashboardService {
   constructor(
     private readonly uow: WorkspaceUnitOfWork,
     private readonly activity: ActivityReader,
-    private readonly outbox: OutboxService,
     private readonly directory: CardDirectory,
     private readonly workspaces: WorkspaceDirectory,
     @Inject(dashboardConfig.KEY) config: DashboardConfig,
@@ -99,13 +112,9 @@ export class DashboardService {
    * reconciliation repaired (a change that moves neither the chain nor the position) can stay
    * hidden behind an unchanged validator, on every instance.
    */
-  private async validatorOf(s: WorkspaceScope): Promise<string> {
-    const { head, applied } = await this.outbox.progress(
-      DASHBOARD_CONSUMER,
-      workspaceChainKey(s.workspaceId),
-    );
+  private validatorOf(s: WorkspaceScope<Progress>): string {
     const minute = Math.floor(s.now().getTime() / ETAG_TIME_BUCKET_MS);
-    return `${head}.${applied}.${minute}`;
+    return `${s.row.head}.${s.row.applied}.${minute}`;
   }
 
   /**
@@ -127,8 +136,8 @@ export class DashboardService {
     workspaceId: string,
     unchanged: (etag: string) => boolean = () => false,
   ): Promise<{ etag: string; body?: DashboardResponseDto }> {
-    return this.uow.read(actor, { workspaceId }, 'viewer', async (s) => {
-      const etag = `W/"d${await this.validatorOf(s)}"`;
+    return this.uow.read(actor, DashboardWorkspaces.ref(workspaceId), 'viewer', async (s) => {
+      const etag = `W/"d${this.validatorOf(s)}"`;
       if (unchanged(etag)) return { etag };
       const body = await this.dashboards.get(`${s.workspaceId} ${etag}`, () =>
         this.computeDashboard(s),
@@ -138,7 +147,7 @@ export class DashboardService {
   }
 
   /** The dashboard as of now (read after the validator: never older than the key it is kept by). */
-  private async computeDashboard(s: WorkspaceScope): Promise<DashboardResponseDto> {
+  private async computeDashboard(s: WorkspaceScope<unknown>): Promise<DashboardResponseDto> {
     const now = s.now();
     const ws = s.workspaceId;
     const since = startOfUtcDay(new Date(now.getTime() - (THROUGHPUT_DAYS - 1) * DAY_MS));
@@ -242,7 +251,7 @@ export class DashboardService {
       // The body reads no clock, yet the validator is the dashboard's whole one, minute
       // included: see validatorOf. For one URL (board, range, zone) it is the ETag: a change of
       // the workspace's zone, which a request without `tz` follows, moves the chain too.
-      const validator = await this.validatorOf(s);
+      const validator = this.validatorOf(s);
       const etag = `W/"m${validator}"`;
       if (unchanged(etag)) return { etag };
       // Days are cut in the requested zone, else in the workspace's (UTC until one is set).
@@ -256,7 +265,7 @@ export class DashboardService {
   }
 
   private async computeBoardMetrics(
-    s: WorkspaceScope,
+    s: WorkspaceScope<unknown>,
     boardId: string,
     range: { from: string; to: string },
     tz: string,

@@ -54,6 +54,20 @@ export function defineTenantTable<R = undefined>(spec: TenantTableSpec): TenantT
   return table;
 }
 
+/**
+ * A workspace as a target whose tenancy read also returns `select`: output columns over `t`,
+ * the workspace row (`t.id` is its id), read in the same statement and handed over as `s.row`.
+ * Not found, deleted and not a member answer like a plain `{ workspaceId }` target.
+ */
+export function defineWorkspaceView<R>(select: string): TenantTable<R> {
+  return defineTenantTable<R>({
+    table: 'workspaces',
+    workspaceColumn: 'id',
+    notFound: 'Workspace not found.',
+    select,
+  });
+}
+
 export const isTenantRef = <R>(target: Target<R>): target is TenantRef<R> => 'table' in target;
 
 /**
