@@ -334,22 +334,39 @@ function uuidParam(value, name) {
   return value;
 }
 
-/** Bearer JWT access token, verified as workdeck's guard does (HS256, typ access). */
+/** Verified access tokens until their `exp`, as workdeck's guard keeps them (at most 10,000). */
+const verified = new Map();
+const VERIFIED_TOKENS_KEPT = 10_000;
+
+/**
+ * Bearer JWT access token, verified as workdeck's guard does (HS256, typ access; a token
+ * verified before is only checked for expiry).
+ */
 function authenticate(request) {
   const [scheme, token] = (request.headers.authorization ?? '').split(' ');
   if (scheme?.toLowerCase() !== 'bearer' || !token)
     throw new HttpProblem(401, 'Unauthorized', 'no token');
-  try {
-    const claims = jwt.verify(token, JWT_KEY, { algorithms: ['HS256'] });
-    if (claims.typ !== 'access') throw new Error('not an access token');
-    return claims.sub;
-  } catch {
-    throw new HttpProblem(
-      401,
-      'Unauthorized',
-      'The access token is invalid or expired; refresh it.',
-    );
+  const invalid = () =>
+    new HttpProblem(401, 'Unauthorized', 'The access token is invalid or expired; refresh it.');
+  const now = Math.floor(Date.now() / 1000);
+  const kept = verified.get(token);
+  if (kept) {
+    if (now < kept.exp) return kept.sub;
+    verified.delete(token);
+    throw invalid();
   }
+  let claims;
+  try {
+    claims = jwt.verify(token, JWT_KEY, { algorithms: ['HS256'], clockTimestamp: now });
+  } catch {
+    throw invalid();
+  }
+  if (claims.typ !== 'access') throw invalid();
+  if (typeof claims.exp === 'number') {
+    if (verified.size >= VERIFIED_TOKENS_KEPT) verified.delete(verified.keys().next().value);
+    verified.set(token, { sub: claims.sub, exp: claims.exp });
+  }
+  return claims.sub;
 }
 
 function authorize(role, minRole, notFoundDetail) {

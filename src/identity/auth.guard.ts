@@ -19,6 +19,14 @@ const BEARER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const MAX_JWT_LENGTH = 4096;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Access tokens whose signature was verified, kept until their `exp` (at most this many). */
+const VERIFIED_TOKENS_KEPT = 10_000;
+
+interface VerifiedToken {
+  userId: string;
+  /** `exp` in seconds; the token is valid while the clock's seconds are below it. */
+  exp: number;
+}
 
 /**
  * Authenticates every route not marked @Public(): a JWT access token, or a personal API token
@@ -27,6 +35,15 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
+  /** `@Public()` per handler, looked up once (metadata does not change after start-up). */
+  private readonly publicHandlers = new WeakMap<object, boolean>();
+  /**
+   * Verified access tokens by their exact text: the same string carries the same signature
+   * and claims, so it is verified once and afterwards only its expiry is checked (against the
+   * same clock). Oldest out when full. The user's existence is still checked per request.
+   */
+  private readonly verified = new Map<string, VerifiedToken>();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly jwt: JwtService,
@@ -36,13 +53,7 @@ export class AuthGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (
-      this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
-        context.getHandler(),
-        context.getClass(),
-      ])
-    )
-      return true;
+    if (this.isPublic(context)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
     if (!token) {
@@ -74,16 +85,39 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 
+  private isPublic(context: ExecutionContext): boolean {
+    const handler = context.getHandler();
+    let found = this.publicHandlers.get(handler);
+    if (found === undefined) {
+      found = !!this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [handler, context.getClass()]);
+      this.publicHandlers.set(handler, found);
+    }
+    return found;
+  }
+
   /** The user id of a valid access token, or null. */
   private async verifyAccessToken(token: string): Promise<string | null> {
     if (token.length > MAX_JWT_LENGTH || !JWT_SHAPE.test(token)) return null;
+    // Expiry against the kernel clock, as the token's `iat` was set.
+    const now = jwtSeconds(this.clock);
+    const kept = this.verified.get(token);
+    if (kept) {
+      if (now < kept.exp) return kept.userId;
+      this.verified.delete(token);
+      return null;
+    }
     try {
-      // Expiry against the kernel clock, as the token's `iat` was set.
-      const claims = await this.jwt.verifyAsync<AccessClaims>(token, {
-        clockTimestamp: jwtSeconds(this.clock),
+      const claims = await this.jwt.verifyAsync<AccessClaims & { exp?: number }>(token, {
+        clockTimestamp: now,
       });
       if (claims.typ !== 'access' || typeof claims.sub !== 'string' || !UUID.test(claims.sub))
         return null;
+      if (typeof claims.exp === 'number') {
+        if (this.verified.size >= VERIFIED_TOKENS_KEPT) {
+          this.verified.delete(this.verified.keys().next().value!);
+        }
+        this.verified.set(token, { userId: claims.sub, exp: claims.exp });
+      }
       return claims.sub;
     } catch {
       return null;
