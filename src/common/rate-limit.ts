@@ -9,12 +9,10 @@ import {
 import { Reflector } from '@nestjs/core';
 import {
   InjectThrottlerStorage,
-  ThrottlerGuard,
   type ThrottlerAsyncOptions,
   type ThrottlerStorage,
 } from '@nestjs/throttler';
 import { rateLimitConfig, type RateLimitConfig } from '../config/app.config.js';
-import type { ThrottlerLimitDetail } from '@nestjs/throttler';
 import { Redis } from 'ioredis';
 import { Clock } from '../kernel/clock.js';
 import type { AuthenticatedRequest } from './auth.decorators.js';
@@ -32,46 +30,82 @@ export function isAuthRoute(context: ExecutionContext): boolean {
 /** Every limit counts requests per minute, in fixed windows. */
 export const RATE_LIMIT_WINDOW_MS = 60_000;
 
-/**
- * The throttler with the IETF `RateLimit-*` header names, a problem body for 429, and callers
- * tracked by token or user when authenticated (by IP otherwise, and always on register/login).
- */
-@Injectable()
-export class RateLimitGuard extends ThrottlerGuard {
-  protected override headerPrefix = 'RateLimit';
-
-  protected override async getTracker(req: Record<string, unknown>): Promise<string> {
-    const request = req as unknown as AuthenticatedRequest;
-    // Register and login are always limited per IP, whoever claims to be calling.
-    if (AUTH_THROTTLED_ROUTES.has(request.routeOptions.url ?? '')) return `ip:${request.ip}`;
-    return callerScope(request.principal, request.ip);
-  }
-
-  /**
-   * One window per caller across all routes (the package's default key is one window per route
-   * and caller, so a caller could send its limit to every route), and one per address shared by
-   * register and login. Readable keys, no hash per request.
-   */
-  protected override generateKey(context: ExecutionContext, suffix: string, name: string): string {
-    return isAuthRoute(context) ? `${name}:auth:${suffix}` : `${name}:${suffix}`;
-  }
-
-  protected override async throwThrottlingException(
-    _context: ExecutionContext,
-    detail: ThrottlerLimitDetail,
-  ): Promise<void> {
-    const retryAfter = Math.max(1, Math.ceil(detail.timeToBlockExpire || detail.timeToExpire));
-    throw CommonProblems.rateLimited(
-      `Limit of ${detail.limit} requests per window reached; retry in ${retryAfter} s.`,
-      {
-        headers: { 'Retry-After': String(retryAfter) },
-      },
-    );
-  }
-}
-
 /** What `@SkipThrottle()` sets (health, metrics): probes are never limited. */
 const SKIP_THROTTLE_KEY = 'THROTTLER:SKIPdefault';
+
+/** A route's limit, decided on its first request (null: not limited). */
+interface RouteLimit {
+  /** Register and login: per IP, with their own limit and one window for both. */
+  auth: boolean;
+  limit: number;
+}
+
+/**
+ * The per-caller limit: `RATE_LIMIT_PER_MINUTE` (or `AUTH_RATE_LIMIT_PER_MINUTE` on register
+ * and login) in fixed windows of a minute, in the throttler module's storage (Redis when
+ * configured), with the IETF `RateLimit-*` headers and a problem body for 429. Callers are
+ * tracked by token or user when authenticated (by IP otherwise, and always on register/login),
+ * one window per caller across all routes and one per address shared by register and login.
+ * `@SkipThrottle()` exempts a route. Each route's limit is looked up once, on its first
+ * request, not on every one (the package's guard resolves its options per request).
+ */
+@Injectable()
+export class RateLimitGuard implements CanActivate {
+  private readonly routes = new WeakMap<object, RouteLimit | null>();
+
+  constructor(
+    private readonly reflector: Reflector,
+    @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
+    @Inject(rateLimitConfig.KEY) private readonly config: RateLimitConfig,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const route = this.routeOf(context);
+    if (!route) return true;
+    const http = context.switchToHttp();
+    const request = http.getRequest<AuthenticatedRequest>();
+    const reply = http.getResponse<{ header(name: string, value: unknown): unknown }>();
+    const { limit } = route;
+    const key = route.auth
+      ? `default:auth:ip:${request.ip}`
+      : `default:${callerScope(request.principal, request.ip)}`;
+    const record = await this.storage.increment(
+      key,
+      RATE_LIMIT_WINDOW_MS,
+      limit,
+      RATE_LIMIT_WINDOW_MS,
+      'default',
+    );
+    if (record.isBlocked) {
+      const retryAfter = Math.max(1, Math.ceil(record.timeToBlockExpire || record.timeToExpire));
+      throw CommonProblems.rateLimited(
+        `Limit of ${limit} requests per window reached; retry in ${retryAfter} s.`,
+        { headers: { 'Retry-After': String(retryAfter) } },
+      );
+    }
+    reply.header('RateLimit-Limit', limit);
+    reply.header('RateLimit-Remaining', Math.max(0, limit - record.totalHits));
+    reply.header('RateLimit-Reset', record.timeToExpire);
+    return true;
+  }
+
+  private routeOf(context: ExecutionContext): RouteLimit | null {
+    const handler = context.getHandler();
+    let route = this.routes.get(handler);
+    if (route === undefined) {
+      const skip = this.reflector.getAllAndOverride<boolean>(SKIP_THROTTLE_KEY, [
+        handler,
+        context.getClass(),
+      ]);
+      const auth = isAuthRoute(context);
+      route = skip
+        ? null
+        : { auth, limit: auth ? this.config.authPerMinute : this.config.perMinute };
+      this.routes.set(handler, route);
+    }
+    return route;
+  }
+}
 
 /**
  * A per-IP limit that runs before authentication, so that a flood of invalid or random
@@ -80,6 +114,9 @@ const SKIP_THROTTLE_KEY = 'THROTTLER:SKIPdefault';
  */
 @Injectable()
 export class PreAuthRateLimitGuard implements CanActivate {
+  /** `@SkipThrottle()` per handler, looked up once. */
+  private readonly skipped = new WeakMap<object, boolean>();
+
   constructor(
     private readonly reflector: Reflector,
     @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
@@ -87,13 +124,16 @@ export class PreAuthRateLimitGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (
-      this.reflector.getAllAndOverride<boolean>(SKIP_THROTTLE_KEY, [
-        context.getHandler(),
+    const handler = context.getHandler();
+    let skip = this.skipped.get(handler);
+    if (skip === undefined) {
+      skip = !!this.reflector.getAllAndOverride<boolean>(SKIP_THROTTLE_KEY, [
+        handler,
         context.getClass(),
-      ])
-    )
-      return true;
+      ]);
+      this.skipped.set(handler, skip);
+    }
+    if (skip) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const limit = this.config.preAuthPerMinute;
     const record = await this.storage.increment(
