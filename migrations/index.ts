@@ -10,6 +10,7 @@ import { NotesBySystemActors1795991032831 } from './1795991032831-NotesBySystemA
 import { DashboardRollups1795994098724 } from './1795994098724-DashboardRollups.js';
 import { DashboardDueHours1795996347836 } from './1795996347836-DashboardDueHours.js';
 import { DashboardFlowTimesCovering1795997157828 } from './1795997157828-DashboardFlowTimesCovering.js';
+import { ColumnInProgress1796013757632 } from './1796013757632-ColumnInProgress.js';
 
 /**
  * Every migration, in order. `npm run migration:generate -- Name` writes a new file and adds it
@@ -28,4 +29,5 @@ export const migrations: Function[] = [
   DashboardRollups1795994098724,
   DashboardDueHours1795996347836,
   DashboardFlowTimesCovering1795997157828,
+  ColumnInProgress1796013757632,
 ];

@@ -18,7 +18,7 @@ export const BoardEvents = defineEvents('board', {
 export const ColumnEvents = defineEvents('column', {
   created: { description: 'A column was added to a board.', deliverable: true },
   updated: {
-    description: "A column's name, WIP limit or done flag changed.",
+    description: "A column's name, WIP limit, done flag or in-progress flag changed.",
     deliverable: true,
   },
   moved: { description: 'A column moved to another place on its board.', deliverable: true },

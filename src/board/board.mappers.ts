@@ -28,6 +28,7 @@ export const toColumnResponse = (c: ColumnRow): ColumnResponseDto => ({
   position: c.position,
   wipLimit: c.wipLimit,
   isDone: c.isDone,
+  inProgress: c.inProgress,
   version: c.version,
   createdAt: c.createdAt.toISOString(),
   updatedAt: c.updatedAt.toISOString(),

@@ -40,6 +40,7 @@ export const COLUMN_FIELDS = [
   'position',
   'wipLimit',
   'isDone',
+  'inProgress',
 ] as const satisfies ReadonlyArray<keyof BoardColumnEntity>;
 export type ColumnRow = Pick<BoardColumnEntity, (typeof COLUMN_FIELDS)[number]>;
 

@@ -71,6 +71,7 @@ export class BoardsService {
             position: keys[i],
             wipLimit: null,
             isDone: i === DEFAULT_COLUMNS.length - 1,
+            inProgress: false,
           });
           await s.em.insert(BoardColumnEntity, column);
           columns.push(column);

@@ -22,6 +22,7 @@ export interface ColumnState {
   position: string;
   wipLimit: number | null;
   isDone: boolean;
+  inProgress: boolean;
   /** Cards in it that are not archived (only with `withCounts`). */
   openCards?: number;
   archivedCards?: number;
@@ -95,7 +96,8 @@ export class CardDirectory {
       : '';
     return (await this.tx.manager.query(
       `SELECT col.id, col.board_id AS "boardId", b.name AS "boardName", col.name, col.position,
-              col.wip_limit AS "wipLimit", col.is_done AS "isDone"${counts}
+              col.wip_limit AS "wipLimit", col.is_done AS "isDone",
+              col.in_progress AS "inProgress"${counts}
          FROM board_columns col
          JOIN boards b ON b.workspace_id = col.workspace_id AND b.id = col.board_id
         WHERE col.workspace_id = $1 AND ($2::uuid[] IS NULL OR col.id = ANY($2::uuid[]))`,

@@ -69,7 +69,8 @@ export class ColumnsController {
   @Route({
     method: 'PATCH',
     path: 'columns/:columnId',
-    summary: 'Rename, set or clear the WIP limit, mark or unmark as the done column',
+    summary:
+      'Rename, set or clear the WIP limit, mark or unmark as the done column or as in progress',
     role: 'member',
     success: { type: ColumnResponseDto },
     problems: [400, 403, 404, 409, 422],

@@ -44,7 +44,7 @@ import { keyForPlacement, keysAfter, rebalanced, type Placement } from './orderi
 
 type Scope = WorkspaceScope<unknown>;
 
-export const COLUMN_EVENT_FIELDS = ['name', 'position', 'wipLimit', 'isDone'];
+export const COLUMN_EVENT_FIELDS = ['name', 'position', 'wipLimit', 'isDone', 'inProgress'];
 /** Bounds the board's column walk in the card list (and a board's width on screen). */
 export const MAX_COLUMNS_PER_BOARD = 50;
 
@@ -86,6 +86,7 @@ export class ColumnsService {
         position,
         wipLimit: dto.wipLimit ?? null,
         isDone: dto.isDone ?? false,
+        inProgress: dto.inProgress ?? false,
       });
       const column = await this.byId(s, id);
       s.record(ColumnEvents.created, id, diffChanges(null, column, COLUMN_EVENT_FIELDS));
@@ -123,7 +124,12 @@ export class ColumnsService {
     return this.uow.write(actor, Columns.ref(columnId), 'member', async (s) => {
       const column = onWritableBoard(s.row);
       const sent = sentFields(dto);
-      const changes = diffChanges(column, { ...column, ...sent }, ['name', 'wipLimit', 'isDone']);
+      const changes = diffChanges(column, { ...column, ...sent }, [
+        'name',
+        'wipLimit',
+        'isDone',
+        'inProgress',
+      ]);
       if (Object.keys(changes).length === 0) {
         checkIfMatch(column.version, ifMatch);
         return toColumnResponse(column);

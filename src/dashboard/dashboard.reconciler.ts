@@ -129,8 +129,9 @@ export class DashboardReconciler {
             );
             await em.query(
               `INSERT INTO dashboard_columns (workspace_id, column_id, board_id, name, position,
-                                              wip_limit, is_done, open_cards, archived_cards)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+                                              wip_limit, is_done, in_progress, open_cards,
+                                              archived_cards)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
               [
                 workspaceId,
                 col.id,
@@ -139,6 +140,7 @@ export class DashboardReconciler {
                 col.position,
                 col.wipLimit,
                 col.isDone,
+                col.inProgress,
                 col.openCards,
                 col.archivedCards,
               ],

@@ -8,8 +8,24 @@ import { flowState, flowStateColumns, RollupDeltas, type FlowState } from './flo
 interface ColumnInfo {
   boardId: string;
   isDone: boolean;
-  isFirst: boolean;
+  /** Entering it starts a card (`STARTS_A_CARD`). */
+  starts: boolean;
 }
+
+/**
+ * Whether entering column `c` starts a card: on a board with columns marked "in progress",
+ * entering one of them or the done column (a card that skipped them); on a board without, entering
+ * any column but the first (by position). Read from the dashboard's copy of the board's columns
+ * as of the entry, so marking or unmarking a column applies to entries from then on.
+ */
+const STARTS_A_CARD = `CASE
+  WHEN EXISTS (SELECT 1 FROM dashboard_columns m
+                WHERE m.workspace_id = c.workspace_id AND m.board_id = c.board_id AND m.in_progress)
+  THEN c.in_progress OR c.is_done
+  ELSE c.column_id <> (SELECT f.column_id FROM dashboard_columns f
+                        WHERE f.workspace_id = c.workspace_id AND f.board_id = c.board_id
+                        ORDER BY f.position, f.column_id LIMIT 1)
+END`;
 
 type Change = { from: unknown; to: unknown } | undefined;
 
@@ -171,7 +187,8 @@ export class FlowProjector {
    * The dashboard's copy of a column, from the event's changes when the column is known, else
    * learned once from the board module (its current state: the board id is not in the event).
    * A column that becomes (or stops being) the done column finishes (or reopens) its cards as
-   * of their entry into it, as the board does.
+   * of their entry into it, as the board does. Marking or unmarking a column "in progress"
+   * changes no card: it decides where cards start from then on.
    */
   private async upsertColumn(
     em: EntityManager,
@@ -191,7 +208,7 @@ export class FlowProjector {
       `UPDATE dashboard_columns
           SET name = COALESCE($3, name), position = COALESCE($4, position),
               wip_limit = CASE WHEN $5 THEN $6::int ELSE wip_limit END,
-              is_done = COALESCE($7, is_done)
+              is_done = COALESCE($7, is_done), in_progress = COALESCE($8, in_progress)
         WHERE workspace_id = $1 AND column_id = $2`,
       [
         ws,
@@ -201,6 +218,7 @@ export class FlowProjector {
         field('wipLimit') !== undefined,
         (field('wipLimit')?.to as number | null | undefined) ?? null,
         (done?.to as boolean | undefined) ?? null,
+        (field('inProgress')?.to as boolean | undefined) ?? null,
       ],
     );
     if (done && done.to !== known.isDone) {
@@ -232,9 +250,19 @@ export class FlowProjector {
       [ws, state.boardId, state.boardName],
     );
     await em.query(
-      `INSERT INTO dashboard_columns (workspace_id, column_id, board_id, name, position, wip_limit, is_done)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-      [ws, state.id, state.boardId, state.name, state.position, state.wipLimit, state.isDone],
+      `INSERT INTO dashboard_columns (workspace_id, column_id, board_id, name, position, wip_limit,
+                                      is_done, in_progress)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+      [
+        ws,
+        state.id,
+        state.boardId,
+        state.name,
+        state.position,
+        state.wipLimit,
+        state.isDone,
+        state.inProgress,
+      ],
     );
     return this.columnInfo(em, ws, columnId);
   }
@@ -245,10 +273,7 @@ export class FlowProjector {
     columnId: string,
   ): Promise<ColumnInfo | null> {
     const [row] = (await em.query(
-      `SELECT c.board_id AS "boardId", c.is_done AS "isDone",
-              c.column_id = (SELECT f.column_id FROM dashboard_columns f
-                              WHERE f.workspace_id = c.workspace_id AND f.board_id = c.board_id
-                              ORDER BY f.position, f.column_id LIMIT 1) AS "isFirst"
+      `SELECT c.board_id AS "boardId", c.is_done AS "isDone", ${STARTS_A_CARD} AS "starts"
          FROM dashboard_columns c WHERE c.workspace_id = $1 AND c.column_id = $2`,
       [ws, columnId],
     )) as ColumnInfo[];
@@ -282,7 +307,7 @@ export class FlowProjector {
         col.boardId,
         columnId,
         at,
-        !col.isFirst,
+        col.starts,
         col.isDone,
         timeOrNull(change(e, 'dueAt')?.to),
       ],
@@ -312,7 +337,7 @@ export class FlowProjector {
       `column_id = $3, column_entered_at = $4,
        started_at = CASE WHEN $5 THEN COALESCE(started_at, $4) ELSE started_at END,
        finished_at = CASE WHEN $6 THEN $4::timestamptz END`,
-      [ws, cardId, columnId, at, !col.isFirst, col.isDone],
+      [ws, cardId, columnId, at, col.starts, col.isDone],
       at,
     );
     const open = card.archivedAt === null;
@@ -380,7 +405,7 @@ export class FlowProjector {
           `column_id = $3, column_entered_at = $4,
            started_at = CASE WHEN $5 THEN COALESCE(o.started_at, $4) ELSE o.started_at END,
            finished_at = CASE WHEN $6 THEN $4::timestamptz END`,
-          [ws, columnId, target, at, !col.isFirst, col.isDone],
+          [ws, columnId, target, at, col.starts, col.isDone],
           at,
         );
         const open = rows.filter((r) => r.archivedAt === null);

@@ -28,7 +28,13 @@ describe('columns', () => {
       { token },
     );
     expect(review.status).toBe(201);
-    expect(review.body).toMatchObject({ name: 'Review', wipLimit: 3, isDone: false, version: 1 });
+    expect(review.body).toMatchObject({
+      name: 'Review',
+      wipLimit: 3,
+      isDone: false,
+      inProgress: false,
+      version: 1,
+    });
     await api.post(
       `/v1/boards/${boardId}/columns`,
       { name: 'Backlog', beforeColumnId: columns[0] },
@@ -111,12 +117,12 @@ describe('columns', () => {
     );
     const bad = await api.post(
       `/v1/boards/${a.boardId}/columns`,
-      { name: '', wipLimit: 0, isDone: 'no' },
+      { name: '', wipLimit: 0, isDone: 'no', inProgress: 'yes' },
       { token },
     );
     expectProblem(bad, 422, 'validation-failed');
     expect(new Set(bad.body.errors.map((e: { field: string }) => e.field))).toEqual(
-      new Set(['name', 'wipLimit', 'isDone']),
+      new Set(['name', 'wipLimit', 'isDone', 'inProgress']),
     );
   });
 
@@ -151,6 +157,68 @@ describe('columns', () => {
     ).toEqual([columns[1]]);
     const undone = await api.patch(`/v1/columns/${columns[1]}`, { isDone: false }, { token });
     expect(undone.body.isDone).toBe(false);
+  });
+
+  it('marks and unmarks columns as in progress; the column events carry the flag', async () => {
+    const team = await createTeam(api);
+    const token = team.member.accessToken;
+    const { boardId, columns } = await createBoard(api, token, team.workspaceId);
+    expect(
+      (await api.get(`/v1/boards/${boardId}/columns`, { token })).body.data.map(
+        (c: { inProgress: boolean }) => c.inProgress,
+      ),
+    ).toEqual([false, false, false]);
+    const review = await api.post(
+      `/v1/boards/${boardId}/columns`,
+      { name: 'Review', afterColumnId: columns[1], inProgress: true },
+      { token },
+    );
+    expect(review.status).toBe(201);
+    expect(review.body).toMatchObject({ inProgress: true, isDone: false });
+    // Any number of columns may be marked (unlike the done column).
+    const doing = await api.patch(`/v1/columns/${columns[1]}`, { inProgress: true }, { token });
+    expect(doing.status).toBe(200);
+    expect(doing.body).toMatchObject({ inProgress: true, version: 2 });
+    expect((await api.get(`/v1/columns/${review.body.id}`, { token })).body.inProgress).toBe(true);
+    const unmarked = await api.patch(
+      `/v1/columns/${columns[1]}`,
+      { inProgress: false },
+      { token, headers: ifMatch(2) },
+    );
+    expect(unmarked.body).toMatchObject({ inProgress: false, version: 3 });
+    // Unchanged: no new version, no event.
+    const same = await api.patch(`/v1/columns/${columns[1]}`, { inProgress: false }, { token });
+    expect(same.body.version).toBe(3);
+    for (const value of ['yes', null, 1]) {
+      const bad = await api.patch(`/v1/columns/${columns[1]}`, { inProgress: value }, { token });
+      expectProblem(bad, 422, 'validation-failed');
+      expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(['inProgress']);
+    }
+
+    const events = async (action: string) =>
+      (
+        await api.get(`/v1/workspaces/${team.workspaceId}/audit-events?action=${action}`, {
+          token: team.owner.accessToken,
+        })
+      ).body.data as Array<{ entityId: string; changes: Record<string, unknown> }>;
+    const created = await events('column.created');
+    expect(created.find((e) => e.entityId === review.body.id)?.changes.inProgress).toEqual({
+      from: null,
+      to: true,
+    });
+    // The board's default columns are created unmarked, and say so.
+    expect(created.find((e) => e.entityId === columns[1])?.changes.inProgress).toEqual({
+      from: null,
+      to: false,
+    });
+    const updated = (await events('column.updated')).filter((e) => e.entityId === columns[1]);
+    expect(updated.map((e) => e.changes)).toEqual(
+      expect.arrayContaining([
+        { inProgress: { from: false, to: true } },
+        { inProgress: { from: true, to: false } },
+      ]),
+    );
+    expect(updated).toHaveLength(2);
   });
 
   it('stamps done times on cards already in a column that becomes the done column', async () => {

@@ -163,6 +163,17 @@ describe('the OpenAPI document', () => {
     expect(doc.components.schemas.CreateColumnDto.required ?? []).not.toContain('isDone');
   });
 
+  it('describes the in-progress flag of columns: optional in requests, always in answers', () => {
+    const { CreateColumnDto, UpdateColumnDto, ColumnResponseDto } = doc.components.schemas;
+    for (const schema of [CreateColumnDto, UpdateColumnDto]) {
+      expect(schema.properties.inProgress.type).toBe('boolean');
+      expect(schema.required ?? []).not.toContain('inProgress');
+    }
+    expect(CreateColumnDto.properties.inProgress.description).toContain('Default: `false`');
+    expect(ColumnResponseDto.properties.inProgress.type).toBe('boolean');
+    expect(ColumnResponseDto.required).toContain('inProgress');
+  });
+
   it('gives each error status its own realistic problem example', () => {
     const examples = new Map<string, Json>();
     for (const { op } of operations) {

@@ -205,4 +205,69 @@ describeOnPostgres('dashboard counters on the real PostgreSQL', () => {
     );
     expect(misplaced).toEqual([]);
   });
+  it('starts cards where the board says, following columns marked "in progress" as they are marked', async () => {
+    const team = await h.seedWorkspace(['owner']);
+    const actor = team.users[0].actor;
+    const [boards, columnsService, cards] = [
+      h.get(BoardsService),
+      h.get(ColumnsService),
+      h.get(CardsService),
+    ];
+    const board = await boards.create(actor, team.workspaceId, {
+      name: 'Marked',
+      defaultColumns: false,
+    });
+    const column = async (name: string, flags: { inProgress?: boolean; isDone?: boolean } = {}) =>
+      (await columnsService.create(actor, board.id, { name, ...flags })).id;
+    const backlogId = await column('Backlog');
+    const readyId = await column('Ready');
+    const doingId = await column('Doing', { inProgress: true });
+    const doneId = await column('Done', { isDone: true });
+    const settle = () => h.settle(DASHBOARD_CONSUMER, team.workspaceId);
+    const flow = async (cardId: string) =>
+      (
+        await h.query<{ enteredAt: Date; startedAt: Date | null; finishedAt: Date | null }>(
+          `SELECT column_entered_at AS "enteredAt", started_at AS "startedAt",
+                  finished_at AS "finishedAt"
+             FROM dashboard_cards WHERE workspace_id = $1 AND card_id = $2`,
+          [team.workspaceId, cardId],
+        )
+      )[0];
+
+    const through = await cards.create(actor, board.id, { title: 'through', columnId: backlogId });
+    await cards.move(actor, through.id, { columnId: readyId });
+    await settle();
+    expect((await flow(through.id)).startedAt).toBeNull();
+    await cards.move(actor, through.id, { columnId: doingId });
+    await settle();
+    const inDoing = await flow(through.id);
+    expect(inDoing.startedAt).toEqual(inDoing.enteredAt);
+    await cards.move(actor, through.id, { columnId: doneId });
+    await settle();
+    const finished = await flow(through.id);
+    expect(finished.startedAt).toEqual(inDoing.enteredAt);
+    expect(finished.finishedAt).toEqual(finished.enteredAt);
+
+    const skipped = await cards.create(actor, board.id, { title: 'skipped', columnId: readyId });
+    await cards.move(actor, skipped.id, { columnId: doneId });
+    await settle();
+    const direct = await flow(skipped.id);
+    expect(direct.startedAt).toEqual(direct.finishedAt);
+
+    // Marking Ready applies to entries from then on: a card already there stays unstarted.
+    const waiting = await cards.create(actor, board.id, { title: 'waiting', columnId: readyId });
+    await columnsService.update(actor, readyId, { inProgress: true });
+    const next = await cards.create(actor, board.id, { title: 'next', columnId: backlogId });
+    await cards.move(actor, next.id, { columnId: readyId });
+    await settle();
+    expect((await flow(waiting.id)).startedAt).toBeNull();
+    const started = await flow(next.id);
+    expect(started.startedAt).toEqual(started.enteredAt);
+    const [copy] = await h.query<{ inProgress: boolean }>(
+      `SELECT in_progress AS "inProgress" FROM dashboard_columns
+        WHERE workspace_id = $1 AND column_id = $2`,
+      [team.workspaceId, readyId],
+    );
+    expect(copy.inProgress).toBe(true);
+  });
 });

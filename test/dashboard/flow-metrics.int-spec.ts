@@ -19,6 +19,8 @@ describe('dashboard flow metrics (hand-built history)', () => {
   let service: DashboardService;
   let ws: SeededWorkspace;
   let other: SeededWorkspace;
+  /** A workspace of its own for the board with an "in progress" column (below). */
+  let marked: SeededWorkspace;
   const boardId = newId();
   const [A, B, C] = [newId(), newId(), newId()];
   const [c1, c2, c3, c4, c5, c6] = [newId(), newId(), newId(), newId(), newId(), newId()];
@@ -29,13 +31,14 @@ describe('dashboard flow metrics (hand-built history)', () => {
     entityId: string,
     at: string,
     changes: Record<string, { from: unknown; to: unknown }> = {},
+    workspace: SeededWorkspace = ws,
   ): OutboxEvent =>
     ({
       id: newId(),
-      workspaceId: ws.workspaceId,
-      chainKey: `ws:${ws.workspaceId}`,
+      workspaceId: workspace.workspaceId,
+      chainKey: `ws:${workspace.workspaceId}`,
       seq: ++seq,
-      actor: { type: 'user', id: ws.users[0].userId },
+      actor: { type: 'user', id: workspace.users[0].userId },
       action,
       entityType: action.split('.')[0],
       entityId,
@@ -47,13 +50,30 @@ describe('dashboard flow metrics (hand-built history)', () => {
       prevHash: '',
       hash: '',
     }) as OutboxEvent;
-  const created = (card: string, column: string, at: string, dueAt: string | null = null) =>
-    event('card.created', card, at, {
-      columnId: { from: null, to: column },
-      ...(dueAt ? { dueAt: { from: null, to: dueAt } } : {}),
-    });
-  const moved = (card: string, from: string, to: string, at: string) =>
-    event('card.moved', card, at, { columnId: { from, to } });
+  const created = (
+    card: string,
+    column: string,
+    at: string,
+    dueAt: string | null = null,
+    workspace: SeededWorkspace = ws,
+  ) =>
+    event(
+      'card.created',
+      card,
+      at,
+      {
+        columnId: { from: null, to: column },
+        ...(dueAt ? { dueAt: { from: null, to: dueAt } } : {}),
+      },
+      workspace,
+    );
+  const moved = (
+    card: string,
+    from: string,
+    to: string,
+    at: string,
+    workspace: SeededWorkspace = ws,
+  ) => event('card.moved', card, at, { columnId: { from, to } }, workspace);
 
   beforeAll(async () => {
     h = await bootHarness({
@@ -64,6 +84,7 @@ describe('dashboard flow metrics (hand-built history)', () => {
     service = h.get(DashboardService);
     ws = await h.seedWorkspace(['owner', 'viewer']);
     other = await h.seedWorkspace(['owner']);
+    marked = await h.seedWorkspace(['owner']);
     // The board and its columns as the projection learned them (A first, C the done column).
     await h.query(`INSERT INTO dashboard_boards (id, workspace_id, name) VALUES ($1, $2, 'Flow')`, [
       boardId,
@@ -222,5 +243,97 @@ describe('dashboard flow metrics (hand-built history)', () => {
     });
     expect(m.throughput).toHaveLength(366);
     expect(m.cfd).toHaveLength(366);
+  });
+  describe('on a board with a column marked "in progress"', () => {
+    const board = newId();
+    const [backlog, ready, doing, done] = [newId(), newId(), newId(), newId()];
+    const [d1, d2, d3, d4, d5] = [newId(), newId(), newId(), newId(), newId()];
+    const startOf = async (card: string) =>
+      (
+        await h.query<{ startedAt: Date | null }>(
+          'SELECT started_at AS "startedAt" FROM dashboard_cards WHERE workspace_id = $1 AND card_id = $2',
+          [marked.workspaceId, card],
+        )
+      )[0].startedAt?.toISOString() ?? null;
+
+    beforeAll(async () => {
+      await h.query(
+        `INSERT INTO dashboard_boards (id, workspace_id, name) VALUES ($1, $2, 'Marked')`,
+        [board, marked.workspaceId],
+      );
+      for (const [id, name, position, isDone, inProgress] of [
+        [backlog, 'Backlog', 'a', false, false],
+        [ready, 'Ready', 'b', false, false],
+        [doing, 'Doing', 'c', false, true],
+        [done, 'Done', 'd', true, false],
+      ] as const) {
+        await h.query(
+          `INSERT INTO dashboard_columns (workspace_id, column_id, board_id, name, position, is_done,
+                                          in_progress)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          [marked.workspaceId, id, board, name, position, isDone, inProgress],
+        );
+      }
+      const m = marked;
+      const history = [
+        // Through every column: starts on entering Doing (22 Oct), not Ready (21 Oct).
+        created(d1, backlog, '2026-10-20T00:00:00.000Z', null, m),
+        moved(d1, backlog, ready, '2026-10-21T00:00:00.000Z', m),
+        moved(d1, ready, doing, '2026-10-22T00:00:00.000Z', m),
+        moved(d1, doing, done, '2026-10-24T00:00:00.000Z', m),
+        // Skips Doing: starts on entering Done (cycle 0).
+        created(d2, ready, '2026-10-22T06:00:00.000Z', null, m),
+        moved(d2, ready, done, '2026-10-23T06:00:00.000Z', m),
+        // Created in Doing: starts at creation.
+        created(d3, doing, '2026-10-25T00:00:00.000Z', null, m),
+        // Ready is not in progress: not started.
+        created(d4, backlog, '2026-10-25T00:00:00.000Z', null, m),
+        moved(d4, backlog, ready, '2026-10-25T06:00:00.000Z', m),
+        // Doing unmarked: the board has no marked column any more, today's rule applies to
+        // entries from now on (d5 starts in Ready); d4's recorded state stays as it was.
+        event(
+          'column.updated',
+          doing,
+          '2026-10-26T00:00:00.000Z',
+          { inProgress: { from: true, to: false } },
+          m,
+        ),
+        created(d5, backlog, '2026-10-26T01:00:00.000Z', null, m),
+        moved(d5, backlog, ready, '2026-10-26T02:00:00.000Z', m),
+      ];
+      await h.get(DataSource).transaction((em) => projector.apply(em, history));
+    });
+
+    it('starts a card on its first entry into a marked column, or into the done column', async () => {
+      expect(await startOf(d1)).toBe('2026-10-22T00:00:00.000Z');
+      expect(await startOf(d2)).toBe('2026-10-23T06:00:00.000Z');
+      expect(await startOf(d3)).toBe('2026-10-25T00:00:00.000Z');
+      expect(await startOf(d4)).toBeNull();
+      const m = await service.boardMetrics(marked.users[0].actor, board, {
+        from: '2026-10-20',
+        to: '2026-10-26',
+        tz: 'UTC',
+      });
+      // Cycle: d2 0 s (skipped Doing), d1 2 d (Doing to Done). Nearest rank of 2: p50 the 1st.
+      expect(m.cycleTime).toEqual({ p50: 0, p85: 172_800, p95: 172_800, samples: 2 });
+      // Lead: d2 1 d, d1 4 d.
+      expect(m.leadTime).toEqual({ p50: 86_400, p85: 345_600, p95: 345_600, samples: 2 });
+    });
+
+    it('applies unmarking to entries from then on, leaving recorded starts', async () => {
+      expect(await startOf(d5)).toBe('2026-10-26T02:00:00.000Z');
+      expect(await startOf(d4)).toBeNull();
+      const [copy] = await h.query<{ inProgress: boolean }>(
+        'SELECT in_progress AS "inProgress" FROM dashboard_columns WHERE workspace_id = $1 AND column_id = $2',
+        [marked.workspaceId, doing],
+      );
+      expect(copy.inProgress).toBe(false);
+      const { body } = await service.dashboard(marked.users[0].actor, marked.workspaceId);
+      // In progress now: d3 (since 25 Oct 00:00, 2.5 d) and d5 (since 26 Oct 02:00, 34 h).
+      expect(body.boards[0].age.oldest.map((o) => [o.cardId, o.ageSeconds])).toEqual([
+        [d3, 216_000],
+        [d5, 122_400],
+      ]);
+    });
   });
 });

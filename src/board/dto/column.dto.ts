@@ -31,6 +31,15 @@ export class CreateColumnDto {
   @IsBoolean()
   isDone?: boolean;
 
+  @ApiPropertyOptional({
+    default: false,
+    description:
+      'Mark as an "in progress" column: on a board with such columns, a card starts (cycle time, work-item age) on its first entry into one of them.',
+  })
+  @Absent()
+  @IsBoolean()
+  inProgress?: boolean;
+
   @ApiPropertyOptional({ format: 'uuid', description: 'Place right after this column.' })
   @Absent()
   @IsUUID()
@@ -73,6 +82,14 @@ export class UpdateColumnDto {
   @Absent()
   @IsBoolean()
   isDone?: boolean;
+
+  @ApiPropertyOptional({
+    description:
+      '`true`: mark as an "in progress" column; `false`: unmark. Applies to cards entering columns from then on: starts already recorded stay.',
+  })
+  @Absent()
+  @IsBoolean()
+  inProgress?: boolean;
 }
 
 export class MoveColumnDto {
@@ -112,6 +129,11 @@ export class ColumnResponseDto {
   position: string;
   @ApiProperty({ nullable: true, type: 'integer' }) wipLimit: number | null;
   @ApiProperty() isDone: boolean;
+  @ApiProperty({
+    description:
+      'An "in progress" column: when the board has any, a card starts on its first entry into one (or into the done column if it skipped them).',
+  })
+  inProgress: boolean;
   @ApiProperty({ type: 'integer' }) version: number;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;

@@ -2,7 +2,8 @@ import { Check, Column, Entity, ForeignKey, Index } from 'typeorm';
 import { VersionedEntity } from '../../database/base.entity.js';
 import { ORDER_KEY_COLLATION, ORDER_KEY_MAX_STORED } from '../ordering.js';
 
-/** A column of a board. Ordered by a fractional key; optionally WIP-limited; at most one "done". */
+/** A column of a board. Ordered by a fractional key; optionally WIP-limited; at most one "done";
+ * any number "in progress". */
 @Entity('board_columns')
 @Index('ux_board_columns_workspace_board_id', ['workspaceId', 'boardId', 'id'], { unique: true })
 @Index('ix_board_columns_board_position', ['workspaceId', 'boardId', 'position', 'id'])
@@ -38,4 +39,11 @@ export class BoardColumnEntity extends VersionedEntity {
   /** The board's "done" column: entering it stamps a card's done times (cycle time, throughput). */
   @Column({ type: 'boolean', default: false })
   isDone: boolean;
+
+  /**
+   * An "in progress" column: when a board has any, a card starts (cycle time, work-item age) on
+   * its first entry into one of them (or into the done column if it skipped them).
+   */
+  @Column({ type: 'boolean', default: false })
+  inProgress: boolean;
 }

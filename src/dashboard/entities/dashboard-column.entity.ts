@@ -32,6 +32,10 @@ export class DashboardColumnEntity {
   @Column({ name: 'is_done', type: 'boolean', default: false })
   isDone: boolean;
 
+  /** Marked "in progress" on the board: decides where its cards start (`flow.projector.ts`). */
+  @Column({ name: 'in_progress', type: 'boolean', default: false })
+  inProgress: boolean;
+
   @Column({ name: 'open_cards', type: 'integer', default: 0 })
   openCards: number;
 
