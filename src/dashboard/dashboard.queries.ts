@@ -520,22 +520,33 @@ export interface HistogramRow {
   lead: number;
 }
 
-/** Cycle/lead histogram counts of the UTC days [fromDay, toDay), per board and in total. */
-export function flowHistogram(
+/**
+ * Cycle/lead histogram counts of the UTC days [fromDay, toDay), per board and in total. The
+ * sums come back as one row per board holding its buckets as a JSON array of [bucket, cycle,
+ * lead] (parsed by one `JSON.parse`), not as a row per board and bucket: a 30-day dashboard of
+ * 51 boards is then 52 rows instead of up to 11,648, whose parsing by the driver cost more than
+ * the query.
+ */
+export async function flowHistogram(
   em: EntityManager,
   ws: string,
   boardId: string | null,
   fromDay: string,
   toDay: string,
 ): Promise<HistogramRow[]> {
-  return em.query(
-    `SELECT board_id AS "boardId", bucket, sum(cycle)::int AS cycle, sum(lead)::int AS lead
-       FROM dashboard_flow_times
-      WHERE workspace_id = $1 AND ${boardFilter(boardId)}
-        AND day >= $3::date AND day < $4::date
-      GROUP BY GROUPING SETS ((board_id, bucket), (bucket))`,
+  const rows = (await em.query(
+    `SELECT g."boardId", json_agg(json_build_array(g.bucket, g.cycle, g.lead)) AS buckets
+       FROM (SELECT board_id AS "boardId", bucket, sum(cycle)::int AS cycle, sum(lead)::int AS lead
+               FROM dashboard_flow_times
+              WHERE workspace_id = $1 AND ${boardFilter(boardId)}
+                AND day >= $3::date AND day < $4::date
+              GROUP BY GROUPING SETS ((board_id, bucket), (bucket))) g
+      GROUP BY g."boardId"`,
     [ws, boardId, fromDay, toDay],
-  ) as Promise<HistogramRow[]>;
+  )) as Array<{ boardId: string | null; buckets: Array<[number, number, number]> }>;
+  return rows.flatMap((r) =>
+    r.buckets.map(([bucket, cycle, lead]) => ({ boardId: r.boardId, bucket, cycle, lead })),
+  );
 }
 
 /** Cycle and lead time (whole seconds, floor) of each card of a board finished in the windows. */
