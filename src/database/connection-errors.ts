@@ -25,9 +25,18 @@ export function logConnectionError(err: unknown): void {
 export function guardConnections(dataSource: DataSource): DataSource {
   const pool = (dataSource.driver as unknown as { master?: unknown }).master;
   if (pool instanceof EventEmitter) {
-    pool.on('connect', (client: unknown) => {
-      if (client instanceof EventEmitter) client.on('error', logConnectionError);
-    });
+    pool.on('connect', guard);
+    // The connections opened before this call (TypeORM's initialize reads the server version
+    // and may run the migrations) are in the pool already and never emit 'connect' again.
+    for (const client of (pool as unknown as { _clients?: unknown[] })._clients ?? []) {
+      guard(client);
+    }
   }
   return dataSource;
+}
+
+function guard(client: unknown): void {
+  if (client instanceof EventEmitter && !client.listeners('error').includes(logConnectionError)) {
+    client.on('error', logConnectionError);
+  }
 }
