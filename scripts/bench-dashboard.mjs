@@ -11,7 +11,9 @@
 //      autocannon (BENCH_CONNECTIONS=32, BENCH_DURATION_S=10) and prints p50/p99: first warm (the
 //      app keeps answers by validator, so nearly every request is a hit: one miss per key and
 //      minute), then cold on an app started with DASHBOARD_CACHE_ENTRIES=0 (every request
-//      computes its answer, nothing shared), with the load average before and after each.
+//      computes its answer, nothing shared), with the load average before and after each; and,
+//      between the two, the dashboard polled while a card moves every BENCH_WRITE_INTERVAL_MS
+//      (1000): the realistic case, where the first request after each change computes.
 // Small run: BENCH_DASHBOARD_CARDS=20000 BENCH_DURATION_S=3 npm run bench:dashboard
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -31,6 +33,7 @@ const BIG_BOARD_SHARE = 0.2;
 const HISTORY_DAYS = 730;
 const METRICS_DAYS = 90;
 const P99_TARGET_MS = 50;
+const WRITE_INTERVAL_MS = Number(env.BENCH_WRITE_INTERVAL_MS ?? 1000);
 const JWT_SECRET = randomBytes(32).toString('hex');
 const log = (msg) => process.stdout.write(`[bench:dashboard] ${msg}\n`);
 
@@ -275,6 +278,42 @@ function run(app, requests) {
   });
 }
 
+/**
+ * Runs `work` while one card of a board made for it moves between two columns every
+ * `intervalMs` (through the API, so each move is a committed change of the workspace); the
+ * board is deleted afterwards, so a kept database does not grow. Answers work's row and the
+ * number of moves.
+ */
+async function whileWriting(app, token, ws, intervalMs, work) {
+  const board = await api(
+    app,
+    'POST',
+    `/v1/workspaces/${ws}/boards`,
+    { name: 'Bench writer' },
+    token,
+  );
+  const listed = await api(app, 'GET', `/v1/boards/${board.id}/columns`, undefined, token);
+  const columns = Array.isArray(listed) ? listed : listed.data;
+  const card = await api(app, 'POST', `/v1/boards/${board.id}/cards`, { title: 'moving' }, token);
+  let stopped = false;
+  let writes = 0;
+  const writer = (async () => {
+    for (let k = 1; !stopped; k ^= 1) {
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+      if (stopped) break;
+      await api(app, 'POST', `/v1/cards/${card.id}/move`, { columnId: columns[k].id }, token);
+      writes += 1;
+    }
+  })();
+  try {
+    return { row: await work(), writes };
+  } finally {
+    stopped = true;
+    await writer;
+    await api(app, 'DELETE', `/v1/boards/${board.id}`, undefined, token);
+  }
+}
+
 async function main() {
   await withClient(BASE_URL, (c) => c.query('SELECT 1'));
   // BENCH_DASHBOARD_DB=<name> keeps the seeded database for the next run (seeding 1M takes
@@ -366,6 +405,16 @@ async function main() {
       headers: { ...auth, 'if-none-match': `${current}, ${next}` },
     };
     rows.push(await loaded(app, 'dashboard 304 revalidation', [revalidate]));
+    // Pollers while the workspace changes: a card moved every BENCH_WRITE_INTERVAL_MS (1 s), so
+    // the validator moves (at the commit, and again when the projection has applied it) and
+    // the first request after each move computes a new answer while the others wait for it.
+    const writing = await whileWriting(app, token, ws, WRITE_INTERVAL_MS, () =>
+      loaded(app, `workspace dashboard, gzip, a card moved every ${WRITE_INTERVAL_MS} ms`, [
+        gzip(dashboard),
+      ]),
+    );
+    rows.push(writing.row);
+    log(`moves during the write round: ${writing.writes}`);
     const lookups = (await (await fetch(`${app.url}/metrics`)).text())
       .split('\n')
       .filter((line) => line.startsWith('workdeck_dashboard_cache_lookups_total{'));
