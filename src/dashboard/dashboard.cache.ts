@@ -1,7 +1,17 @@
 import { gzipSync } from 'node:zlib';
 
-/** What a lookup found: a kept answer, nothing (this caller computes), or a computation to join. */
-export type CacheOutcome = 'hit' | 'miss' | 'joined';
+/**
+ * What a lookup found: a kept answer, nothing (this caller computes), a computation to join, or
+ * (`stale`, see `latest`) a computation under way and the previous answer of the same family, handed out
+ * meanwhile.
+ */
+export type CacheOutcome = 'hit' | 'miss' | 'joined' | 'stale';
+
+/** An answer and the key it was computed for (its validator). */
+export interface KeptAnswer<T> {
+  key: string;
+  value: T;
+}
 
 /**
  * Answers already computed, per instance, keyed by what makes them the same answer (for the
@@ -15,6 +25,8 @@ export type CacheOutcome = 'hit' | 'miss' | 'joined';
 export class RepresentationCache<T> {
   private readonly entries = new Map<string, T>();
   private readonly inFlight = new Map<string, Promise<T>>();
+  /** Per family (the same representation at any validator), its last computed answer. */
+  private readonly newest = new Map<string, KeptAnswer<T>>();
 
   constructor(
     private readonly capacity: number,
@@ -45,6 +57,36 @@ export class RepresentationCache<T> {
       .finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, computed);
     return computed;
+  }
+
+  /**
+   * As `get`, for a representation of `family` (the same resource at whatever validator): when
+   * the answer for `key` is being computed by another request and the family has an answer
+   * already, that previous answer is handed out at once instead of waiting (stale while
+   * computing; it comes with its own key, so the caller labels it with the validator it was
+   * computed for). Only the request that found nothing waits for the computation. Without a
+   * previous answer, requests join the computation as with `get`.
+   */
+  async latest(family: string, key: string, compute: () => Promise<T>): Promise<KeptAnswer<T>> {
+    if (this.capacity === 0) return { key, value: await compute() };
+    if (!this.entries.has(key) && this.inFlight.has(key)) {
+      const previous = this.newest.get(family);
+      if (previous) {
+        this.observe('stale');
+        return previous;
+      }
+    }
+    const computing = !this.entries.has(key) && !this.inFlight.has(key);
+    const value = await this.get(key, compute);
+    if (computing) {
+      // The family's newest answer is the one computed last (hits of an older key do not count).
+      this.newest.delete(family);
+      this.newest.set(family, { key, value });
+      while (this.newest.size > this.capacity) {
+        this.newest.delete(this.newest.keys().next().value as string);
+      }
+    }
+    return { key, value };
   }
 
   /** Entries kept (for tests and diagnostics). */

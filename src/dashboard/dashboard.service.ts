@@ -139,10 +139,15 @@ export class DashboardService {
     return this.uow.read(actor, DashboardWorkspaces.ref(workspaceId), 'viewer', async (s) => {
       const etag = `W/"d${this.validatorOf(s)}"`;
       if (unchanged(etag)) return { etag };
-      const body = await this.dashboards.get(`${s.workspaceId} ${etag}`, () =>
+      // While another request computes this validator's answer, the previous one is handed out
+      // with its own ETag (see RepresentationCache.latest): a 304 if that is the client's.
+      const family = s.workspaceId;
+      const kept = await this.dashboards.latest(family, `${family} ${etag}`, () =>
         this.computeDashboard(s),
       );
-      return { etag, body };
+      const keptEtag = kept.key.slice(family.length + 1);
+      if (keptEtag !== etag && unchanged(keptEtag)) return { etag: keptEtag };
+      return { etag: keptEtag, body: kept.value };
     });
   }
 
@@ -256,11 +261,14 @@ export class DashboardService {
       if (unchanged(etag)) return { etag };
       // Days are cut in the requested zone, else in the workspace's (UTC until one is set).
       const tz = query.tz ?? (await this.workspaces.timeZone(s.workspaceId));
-      const key = `${boardId} ${range.from} ${range.to} ${tz} ${validator}`;
-      const body = await this.boardMetricsCache.get(key, () =>
+      const family = `${boardId} ${range.from} ${range.to} ${tz}`;
+      const kept = await this.boardMetricsCache.latest(family, `${family} ${validator}`, () =>
         this.computeBoardMetrics(s, boardId, range, tz),
       );
-      return { etag, body };
+      // A previous answer handed out while this validator's is computed keeps its own ETag.
+      const keptEtag = `W/"m${kept.key.slice(family.length + 1)}"`;
+      if (keptEtag !== etag && unchanged(keptEtag)) return { etag: keptEtag };
+      return { etag: keptEtag, body: kept.value };
     });
   }
 
