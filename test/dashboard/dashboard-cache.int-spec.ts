@@ -117,6 +117,48 @@ describe('dashboard answers kept by validator (single computation)', () => {
     expect(computed.computeDashboard - before).toBe(1);
   });
 
+  it('hands out the previous answer, with its ETag, while the new one is computed', async () => {
+    const first = await service.dashboard(viewer(), ws.workspaceId);
+    h.clock.advance(MINUTE_MS); // a new validator: the next request computes
+    const target = service as unknown as Record<'computeDashboard', Compute>;
+    const compute = target.computeDashboard;
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    target.computeDashboard = async (...args) => {
+      await gate;
+      return compute(...args);
+    };
+    try {
+      const misses = (await lookups('dashboard')).miss;
+      const computing = service.dashboard(viewer(), ws.workspaceId);
+      for (let i = 0; i < 400 && (await lookups('dashboard')).miss === misses; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      expect((await lookups('dashboard')).miss).toBe(misses + 1);
+      const stale = (await lookups('dashboard')).stale ?? 0;
+      // Meanwhile: the previous answer under its own ETag, and 304 to whoever holds that ETag.
+      const meanwhile = await service.dashboard(viewer(), ws.workspaceId);
+      expect(meanwhile.etag).toBe(first.etag);
+      expect(meanwhile.body).toEqual(first.body);
+      expect(
+        await service.dashboard(viewer(), ws.workspaceId, (etag) => etag === first.etag),
+      ).toEqual({ etag: first.etag });
+      // Still refused to another tenant while stale answers are handed out.
+      const err = (await service
+        .dashboard(outsider(), ws.workspaceId)
+        .catch((e: unknown) => e)) as ProblemException;
+      expect(err.status).toBe(404);
+      expect((await lookups('dashboard')).stale).toBe(stale + 2);
+      open();
+      const fresh = await computing;
+      expect(fresh.etag).not.toBe(first.etag);
+      expect(await service.dashboard(viewer(), ws.workspaceId)).toEqual(fresh);
+    } finally {
+      open();
+      target.computeDashboard = compute;
+    }
+  });
+
   it('computes cold board metrics once per range and zone, refused to another tenant', async () => {
     const range = { from: '2026-10-01', to: '2026-10-27', tz: 'Europe/Berlin' };
     const before = computed.computeBoardMetrics;
