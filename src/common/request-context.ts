@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { ContextStore } from './context-store.js';
 import type { Role } from '../kernel/roles.js';
 
 /**
@@ -43,17 +43,15 @@ export function callerScope(principal: Principal | undefined, ip: string): strin
   return `system:${principal.name}`;
 }
 
-const storage = new AsyncLocalStorage<RequestMeta>();
-
 /**
  * Per-request metadata (request id, caller, ip, user agent) for code far from the controller,
  * chiefly the audit log. Outside a request (scheduler, scripts) it is empty.
  */
 export const RequestContext = {
   run<T>(meta: RequestMeta, fn: () => T): T {
-    return storage.run(meta, fn);
+    return ContextStore.runWith({ request: meta }, fn);
   },
   current(): RequestMeta | undefined {
-    return storage.getStore();
+    return ContextStore.current()?.request as RequestMeta | undefined;
   },
 };

@@ -1,6 +1,6 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { ContextStore } from '../common/context-store.js';
 
 type Hook = () => void | Promise<void>;
 
@@ -11,6 +11,10 @@ interface TransactionScope {
   afterCompletion: Hook[];
 }
 
+/** The transaction open in this async context, if any. */
+const currentScope = (): TransactionScope | undefined =>
+  ContextStore.current()?.transaction as TransactionScope | undefined;
+
 /**
  * The one way to run a unit of work. `run` joins the transaction already open in this async
  * context (a request with an Idempotency-Key opens one around the handler) or opens a new one,
@@ -19,12 +23,11 @@ interface TransactionScope {
 @Injectable()
 export class TransactionHost {
   private readonly logger = new Logger(TransactionHost.name);
-  private readonly als = new AsyncLocalStorage<TransactionScope>();
 
   constructor(private readonly dataSource: DataSource) {}
 
   async run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const scope = this.als.getStore();
+    const scope = currentScope();
     if (scope) return work(scope.manager);
     const beforeCommit: Hook[] = [];
     const afterCommit: Hook[] = [];
@@ -32,12 +35,15 @@ export class TransactionHost {
     let result: T;
     try {
       result = await this.dataSource.transaction((manager) =>
-        this.als.run({ manager, beforeCommit, afterCommit, afterCompletion }, async () => {
-          const value = await work(manager);
-          // Hooks may add hooks (a flush that records more): run until none is left.
-          for (let hook = beforeCommit.shift(); hook; hook = beforeCommit.shift()) await hook();
-          return value;
-        }),
+        ContextStore.runWith(
+          { transaction: { manager, beforeCommit, afterCommit, afterCompletion } },
+          async () => {
+            const value = await work(manager);
+            // Hooks may add hooks (a flush that records more): run until none is left.
+            for (let hook = beforeCommit.shift(); hook; hook = beforeCommit.shift()) await hook();
+            return value;
+          },
+        ),
       );
     } catch (err) {
       await this.runHooks(afterCompletion, 'after-completion');
@@ -60,12 +66,12 @@ export class TransactionHost {
 
   /** True inside `run`. */
   get active(): boolean {
-    return this.als.getStore() !== undefined;
+    return currentScope() !== undefined;
   }
 
   /** The open transaction's manager, or the pool's for a read outside any transaction. */
   get manager(): EntityManager {
-    return this.als.getStore()?.manager ?? this.dataSource.manager;
+    return currentScope()?.manager ?? this.dataSource.manager;
   }
 
   /**
@@ -74,14 +80,14 @@ export class TransactionHost {
    * transaction's audit events (their chain-head locks are then held only until commit).
    */
   beforeCommit(hook: Hook): void {
-    const scope = this.als.getStore();
+    const scope = currentScope();
     if (!scope) throw new Error('beforeCommit called outside a transaction');
     scope.beforeCommit.push(hook);
   }
 
   /** Runs `hook` once the surrounding transaction has committed (never after a rollback). */
   afterCommit(hook: Hook): void {
-    const scope = this.als.getStore();
+    const scope = currentScope();
     if (!scope) throw new Error('afterCommit called outside a transaction');
     scope.afterCommit.push(hook);
   }
@@ -92,7 +98,7 @@ export class TransactionHost {
    * request's own transaction, e.g. an Idempotency-Key's, rolls back with the error).
    */
   afterCompletion(hook: Hook): void {
-    const scope = this.als.getStore();
+    const scope = currentScope();
     if (!scope) throw new Error('afterCompletion called outside a transaction');
     scope.afterCompletion.push(hook);
   }

@@ -1,0 +1,25 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/**
+ * What code far from the caller may need of the current async context: the request's metadata
+ * (`RequestContext`) and the open transaction (`TransactionHost`). One AsyncLocalStorage holds
+ * both: on Node 20 every store in use is copied onto every promise created, so each store costs
+ * per promise, and a request creates many.
+ */
+export interface ContextFrame {
+  readonly request?: unknown;
+  readonly transaction?: unknown;
+}
+
+const storage = new AsyncLocalStorage<ContextFrame>();
+
+export const ContextStore = {
+  /** The current frame, if any. */
+  current(): ContextFrame | undefined {
+    return storage.getStore();
+  },
+  /** Runs `fn` in the current frame with `part` replaced (the rest is kept). */
+  runWith<T>(part: ContextFrame, fn: () => T): T {
+    return storage.run({ ...storage.getStore(), ...part }, fn);
+  },
+};
