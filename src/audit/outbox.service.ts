@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { preparedQuery } from '../database/prepared-query.js';
 import { TransactionHost } from '../database/transaction-host.js';
 import { toAuditEventResponse } from './audit.mappers.js';
 import { workspaceChainKey } from './audit.service.js';
@@ -139,24 +138,6 @@ export class OutboxService {
     return row ? Number(row.last_seq) : 0;
   }
 
-  /**
-   * A chain's head and how far `consumer` has applied it, in one statement: together they
-   * validate what the consumer maintains (the same pair, the same projection). To read them in
-   * a statement of one's own (the unit of work's tenancy read), see `outboxProgressColumns`.
-   */
-  async progress(consumer: string, chainKey: string): Promise<{ head: string; applied: string }> {
-    assertConsumer(consumer);
-    const [row] = await preparedQuery<{ head: string; applied: string }>(
-      this.tx.manager,
-      'outbox_progress',
-      `SELECT coalesce((SELECT last_seq FROM audit_chain_heads WHERE chain_key = $2), 0)::text AS head,
-              coalesce((SELECT last_seq FROM outbox_cursors
-                         WHERE consumer = $1 AND chain_key = $2), 0)::text AS applied`,
-      [consumer, chainKey],
-    );
-    return row;
-  }
-
   private async lockCursor(em: EntityManager, consumer: string, chainKey: string): Promise<number> {
     const [row] = (await em.query(
       'SELECT last_seq FROM outbox_cursors WHERE consumer = $1 AND chain_key = $2 FOR UPDATE',
@@ -181,9 +162,10 @@ export class OutboxService {
 }
 
 /**
- * `progress` as two output columns, `"head"` and `"applied"` (text), of a statement that has
- * the workspace id as the SQL expression `workspaceIdSql`: for a tenant table's `select`, so
- * that tenancy and the validator of a consumer's projection cost one round trip.
+ * A workspace chain's head and how far `consumer` has applied it (together they validate what
+ * the consumer maintains), as two output columns, `"head"` and `"applied"` (text), of a
+ * statement that has the workspace id as the SQL expression `workspaceIdSql`: for a tenant
+ * table's `select`, so that tenancy and the validator cost one round trip.
  */
 export function outboxProgressColumns(consumer: string, workspaceIdSql: string): string {
   assertConsumer(consumer);
