@@ -54,6 +54,9 @@ export function defineTenantTable<R = undefined>(spec: TenantTableSpec): TenantT
   return table;
 }
 
+/** What a workspace target that does not resolve (missing, deleted, not a member) answers. */
+export const WORKSPACE_NOT_FOUND = 'Workspace not found.';
+
 /**
  * A workspace as a target whose tenancy read also returns `select`: output columns over `t`,
  * the workspace row (`t.id` is its id), read in the same statement and handed over as `s.row`.
@@ -63,7 +66,7 @@ export function defineWorkspaceView<R>(select: string): TenantTable<R> {
   return defineTenantTable<R>({
     table: 'workspaces',
     workspaceColumn: 'id',
-    notFound: 'Workspace not found.',
+    notFound: WORKSPACE_NOT_FOUND,
     select,
   });
 }

@@ -13,6 +13,7 @@ import { hasRole, type Role } from './roles.js';
 import {
   isTenantRef,
   resolveSql,
+  WORKSPACE_NOT_FOUND,
   WORKSPACE_RESOLVE_SQL,
   type Target,
   type TenantTableSpec,
@@ -103,7 +104,7 @@ export class WorkspaceUnitOfWork {
   ): Promise<WorkspaceScope<R>> {
     const userId = actorUserId(actor);
     const spec: TenantTableSpec | null = isTenantRef(target) ? target.table : null;
-    const notFound = spec?.notFound ?? 'Workspace not found.';
+    const notFound = spec?.notFound ?? WORKSPACE_NOT_FOUND;
     const id = isTenantRef(target) ? target.id : target.workspaceId;
     const [found] = spec
       ? await preparedQuery<Resolved>(em, `tenant_${spec.table}`, resolveSql(spec), [id, userId])

@@ -10,7 +10,7 @@ import {
   type OutboxEvent,
   type OutboxHandler,
 } from '../../src/kernel/outbox-consumers.js';
-import { defineTenantTable } from '../../src/kernel/tenancy.js';
+import { defineTenantTable, defineWorkspaceView } from '../../src/kernel/tenancy.js';
 import { WorkspaceUnitOfWork } from '../../src/kernel/unit-of-work.js';
 import { onRealPostgres } from '../support/app.js';
 import { bootHarness, type Harness } from '../support/harness.js';
@@ -110,6 +110,38 @@ describe('WorkspaceUnitOfWork', () => {
       code: 'forbidden',
     });
     expect(await uow.read(me, Boards.ref(myBoard), 'viewer', work)).toBe('done');
+  });
+
+  it('reads a workspace view in the tenancy statement, and refuses it like a workspace', async () => {
+    const Named = defineWorkspaceView<{ name: string }>('t.name AS "name"');
+    const mine = await h.seedWorkspace(['viewer']);
+    const theirs = await h.seedWorkspace(['owner']);
+    const me = mine.users[0].actor;
+    const [{ name }] = await h.query<{ name: string }>(
+      'SELECT name FROM workspaces WHERE id = $1',
+      [mine.workspaceId],
+    );
+    expect(
+      await uow.read(me, Named.ref(mine.workspaceId), 'viewer', async (s) => ({
+        workspaceId: s.workspaceId,
+        role: s.role,
+        row: s.row,
+      })),
+    ).toEqual({ workspaceId: mine.workspaceId, role: 'viewer', row: { name } });
+    const work = async () => 'done';
+    const notFound = { status: 404, code: 'not-found' };
+    expect(await problemOf(uow.read(me, Named.ref(theirs.workspaceId), 'viewer', work))).toEqual(
+      notFound,
+    );
+    expect(await problemOf(uow.read(me, Named.ref(newId()), 'viewer', work))).toEqual(notFound);
+    expect(await problemOf(uow.write(me, Named.ref(mine.workspaceId), 'member', work))).toEqual({
+      status: 403,
+      code: 'forbidden',
+    });
+    await h.query('UPDATE workspaces SET deleted_at = now() WHERE id = $1', [mine.workspaceId]);
+    expect(await problemOf(uow.read(me, Named.ref(mine.workspaceId), 'viewer', work))).toEqual(
+      notFound,
+    );
   });
 
   it('holds API tokens to their scopes', async () => {
