@@ -96,20 +96,21 @@ describe('RepresentationCache.latest (stale while computing)', () => {
   it("hands out the family's previous answer while another request computes the new one", async () => {
     const outcomes: CacheOutcome[] = [];
     const cache = new RepresentationCache<string>(4, (o) => outcomes.push(o));
-    expect(await cache.latest('ws', 'ws v1', () => Promise.resolve('one'))).toEqual({
-      key: 'ws v1',
+    expect(await cache.latest('ws', 'v1', () => Promise.resolve('one'))).toEqual({
+      validator: 'v1',
       value: 'one',
     });
     const slow = deferred<string>();
-    const computing = cache.latest('ws', 'ws v2', () => slow.promise);
+    const computing = cache.latest('ws', 'v2', () => slow.promise);
     // Meanwhile: the previous answer at once, under its own key (validator).
-    expect(await cache.latest('ws', 'ws v2', () => Promise.reject(new Error('not again')))).toEqual(
-      { key: 'ws v1', value: 'one' },
-    );
+    expect(await cache.latest('ws', 'v2', () => Promise.reject(new Error('not again')))).toEqual({
+      validator: 'v1',
+      value: 'one',
+    });
     slow.resolve('two');
-    expect(await computing).toEqual({ key: 'ws v2', value: 'two' });
-    expect(await cache.latest('ws', 'ws v2', () => Promise.reject(new Error('kept')))).toEqual({
-      key: 'ws v2',
+    expect(await computing).toEqual({ validator: 'v2', value: 'two' });
+    expect(await cache.latest('ws', 'v2', () => Promise.reject(new Error('kept')))).toEqual({
+      validator: 'v2',
       value: 'two',
     });
     expect(outcomes).toEqual(['miss', 'miss', 'stale', 'hit']);
@@ -118,24 +119,24 @@ describe('RepresentationCache.latest (stale while computing)', () => {
   it('joins the computation when the family has no answer yet, and keeps families apart', async () => {
     const outcomes: CacheOutcome[] = [];
     const cache = new RepresentationCache<string>(4, (o) => outcomes.push(o));
-    await cache.latest('a', 'a v1', () => Promise.resolve('a1'));
+    await cache.latest('a', 'v1', () => Promise.resolve('a1'));
     const slow = deferred<string>();
-    const first = cache.latest('b', 'b v1', () => slow.promise);
-    const second = cache.latest('b', 'b v1', () => Promise.reject(new Error('not again')));
+    const first = cache.latest('b', 'v1', () => slow.promise);
+    const second = cache.latest('b', 'v1', () => Promise.reject(new Error('not again')));
     slow.resolve('b1');
-    expect(await first).toEqual({ key: 'b v1', value: 'b1' });
-    expect(await second).toEqual({ key: 'b v1', value: 'b1' });
+    expect(await first).toEqual({ validator: 'v1', value: 'b1' });
+    expect(await second).toEqual({ validator: 'v1', value: 'b1' });
     expect(outcomes).toEqual(['miss', 'miss', 'joined']);
   });
 
   it('counts the answer computed last as the newest, not a later hit of an older key', async () => {
     const cache = new RepresentationCache<string>(4);
-    await cache.latest('ws', 'ws v1', () => Promise.resolve('one'));
-    await cache.latest('ws', 'ws v2', () => Promise.resolve('two'));
-    await cache.latest('ws', 'ws v1', () => Promise.reject(new Error('kept'))); // a hit
+    await cache.latest('ws', 'v1', () => Promise.resolve('one'));
+    await cache.latest('ws', 'v2', () => Promise.resolve('two'));
+    await cache.latest('ws', 'v1', () => Promise.reject(new Error('kept'))); // a hit
     const slow = deferred<string>();
-    const computing = cache.latest('ws', 'ws v3', () => slow.promise);
-    expect((await cache.latest('ws', 'ws v3', () => slow.promise)).key).toBe('ws v2');
+    const computing = cache.latest('ws', 'v3', () => slow.promise);
+    expect((await cache.latest('ws', 'v3', () => slow.promise)).validator).toBe('v2');
     slow.resolve('three');
     await computing;
   });
@@ -143,8 +144,8 @@ describe('RepresentationCache.latest (stale while computing)', () => {
   it('computes every time with a capacity of 0 (nothing handed out stale)', async () => {
     const cache = new RepresentationCache<string>(0);
     const compute = counted((v) => Promise.resolve(v));
-    await cache.latest('ws', 'ws v1', compute.of('1'));
-    await cache.latest('ws', 'ws v1', compute.of('1'));
+    await cache.latest('ws', 'v1', compute.of('1'));
+    await cache.latest('ws', 'v1', compute.of('1'));
     expect(compute.calls).toEqual(['1', '1']);
   });
 });

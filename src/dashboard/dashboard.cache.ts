@@ -2,14 +2,14 @@ import { gzipSync } from 'node:zlib';
 
 /**
  * What a lookup found: a kept answer, nothing (this caller computes), a computation to join, or
- * (`stale`, see `latest`) a computation under way and the previous answer of the same family, handed out
- * meanwhile.
+ * (`stale`, see `latest`) a computation under way and the previous answer of the same family,
+ * handed out meanwhile.
  */
 export type CacheOutcome = 'hit' | 'miss' | 'joined' | 'stale';
 
-/** An answer and the key it was computed for (its validator). */
+/** An answer and the validator it was computed for. */
 export interface KeptAnswer<T> {
-  key: string;
+  validator: string;
   value: T;
 }
 
@@ -60,33 +60,38 @@ export class RepresentationCache<T> {
   }
 
   /**
-   * As `get`, for a representation of `family` (the same resource at whatever validator): when
-   * the answer for `key` is being computed by another request and the family has an answer
-   * already, that previous answer is handed out at once instead of waiting (stale while
-   * computing; it comes with its own key, so the caller labels it with the validator it was
+   * As `get`, for the representation `family` (the same resource at whatever validator) at
+   * `validator`: when its answer is being computed by another request and the family has an
+   * answer already, that previous answer is handed out at once instead of waiting (stale while
+   * computing; it comes with its own validator, so the caller labels it with what it was
    * computed for). Only the request that found nothing waits for the computation. Without a
    * previous answer, requests join the computation as with `get`.
    */
-  async latest(family: string, key: string, compute: () => Promise<T>): Promise<KeptAnswer<T>> {
-    if (this.capacity === 0) return { key, value: await compute() };
-    if (!this.entries.has(key) && this.inFlight.has(key)) {
+  async latest(
+    family: string,
+    validator: string,
+    compute: () => Promise<T>,
+  ): Promise<KeptAnswer<T>> {
+    if (this.capacity === 0) return { validator, value: await compute() };
+    const key = `${family} ${validator}`;
+    const computing = !this.entries.has(key) && !this.inFlight.has(key);
+    if (!computing && !this.entries.has(key)) {
       const previous = this.newest.get(family);
       if (previous) {
         this.observe('stale');
         return previous;
       }
     }
-    const computing = !this.entries.has(key) && !this.inFlight.has(key);
     const value = await this.get(key, compute);
     if (computing) {
       // The family's newest answer is the one computed last (hits of an older key do not count).
       this.newest.delete(family);
-      this.newest.set(family, { key, value });
+      this.newest.set(family, { validator, value });
       while (this.newest.size > this.capacity) {
         this.newest.delete(this.newest.keys().next().value as string);
       }
     }
-    return { key, value };
+    return { validator, value };
   }
 
   /** Entries kept (for tests and diagnostics). */

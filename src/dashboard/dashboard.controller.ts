@@ -123,7 +123,6 @@ export class DashboardController {
   }
 }
 
-/** RFC 9110 weak comparison against a list of entity tags (or `*`). */
 /** Whether an ETag is one the client's `If-None-Match` already has. */
 const revalidates =
   (ifNoneMatch: string | undefined) =>
@@ -158,6 +157,7 @@ function send(reply: FastifyReply, acceptEncoding: string | undefined, body: obj
   return gzipBytesOf(body);
 }
 
+/** RFC 9110 weak comparison against a list of entity tags (or `*`). */
 function matches(header: string, etag: string): boolean {
   const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
   return header.split(',').some((t) => t.trim() === '*' || opaque(t) === opaque(etag));

@@ -98,7 +98,7 @@ export class DashboardService {
   ) {
     const lookups = metrics.counter(
       'workdeck_dashboard_cache_lookups_total',
-      'Dashboard and board-metrics cache lookups by representation and outcome (hit, miss, joined)',
+      'Dashboard and board-metrics cache lookups by representation and outcome (hit, miss, joined, stale)',
       ['representation', 'outcome'],
     );
     const observe = (representation: string) => (outcome: CacheOutcome) =>
@@ -137,17 +137,9 @@ export class DashboardService {
     unchanged: (etag: string) => boolean = () => false,
   ): Promise<{ etag: string; body?: DashboardResponseDto }> {
     return this.uow.read(actor, DashboardWorkspaces.ref(workspaceId), 'viewer', async (s) => {
-      const etag = `W/"d${this.validatorOf(s)}"`;
-      if (unchanged(etag)) return { etag };
-      // While another request computes this validator's answer, the previous one is handed out
-      // with its own ETag (see RepresentationCache.latest): a 304 if that is the client's.
-      const family = s.workspaceId;
-      const kept = await this.dashboards.latest(family, `${family} ${etag}`, () =>
+      return answer(this.dashboards, 'd', s.workspaceId, this.validatorOf(s), unchanged, () =>
         this.computeDashboard(s),
       );
-      const keptEtag = kept.key.slice(family.length + 1);
-      if (keptEtag !== etag && unchanged(keptEtag)) return { etag: keptEtag };
-      return { etag: keptEtag, body: kept.value };
     });
   }
 
@@ -257,18 +249,13 @@ export class DashboardService {
       // included: see validatorOf. For one URL (board, range, zone) it is the ETag: a change of
       // the workspace's zone, which a request without `tz` follows, moves the chain too.
       const validator = this.validatorOf(s);
-      const etag = `W/"m${validator}"`;
-      if (unchanged(etag)) return { etag };
+      if (unchanged(etagOf('m', validator))) return { etag: etagOf('m', validator) };
       // Days are cut in the requested zone, else in the workspace's (UTC until one is set).
       const tz = query.tz ?? (await this.workspaces.timeZone(s.workspaceId));
       const family = `${boardId} ${range.from} ${range.to} ${tz}`;
-      const kept = await this.boardMetricsCache.latest(family, `${family} ${validator}`, () =>
+      return answer(this.boardMetricsCache, 'm', family, validator, unchanged, () =>
         this.computeBoardMetrics(s, boardId, range, tz),
       );
-      // A previous answer handed out while this validator's is computed keeps its own ETag.
-      const keptEtag = `W/"m${kept.key.slice(family.length + 1)}"`;
-      if (keptEtag !== etag && unchanged(keptEtag)) return { etag: keptEtag };
-      return { etag: keptEtag, body: kept.value };
     });
   }
 
@@ -354,6 +341,30 @@ export class DashboardService {
     const page = await this.activity.page(workspaceId, { entityIds }, query.cursor, query.limit);
     return { data: page.data.map(toActivityEntry), nextCursor: page.nextCursor };
   }
+}
+
+/** A representation's weak ETag: its kind (`d` dashboard, `m` board metrics) and validator. */
+const etagOf = (kind: string, validator: string): string => `W/"${kind}${validator}"`;
+
+/**
+ * A kept representation and its ETag; without the body when `unchanged(etag)` (nothing
+ * computed). While another request computes this validator's answer, the previous one of the
+ * same family is handed out with its own ETag (see `RepresentationCache.latest`), or 304 when
+ * that is the client's.
+ */
+async function answer<T>(
+  cache: RepresentationCache<T>,
+  kind: string,
+  family: string,
+  validator: string,
+  unchanged: (etag: string) => boolean,
+  compute: () => Promise<T>,
+): Promise<{ etag: string; body?: T }> {
+  if (unchanged(etagOf(kind, validator))) return { etag: etagOf(kind, validator) };
+  const kept = await cache.latest(family, validator, compute);
+  const etag = etagOf(kind, kept.validator);
+  if (kept.validator !== validator && unchanged(etag)) return { etag };
+  return { etag, body: kept.value };
 }
 
 export const toActivityEntry = (e: ActivityEvent): ActivityEntryDto => ({
