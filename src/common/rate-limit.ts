@@ -17,6 +17,7 @@ import { Redis } from 'ioredis';
 import { Clock } from '../kernel/clock.js';
 import type { AuthenticatedRequest } from './auth.decorators.js';
 import { MemoryThrottlerStorage } from './memory-throttler-storage.js';
+import { PerHandler, routeFlag } from './per-handler.js';
 import { callerScope } from './request-context.js';
 import { CommonProblems } from './problem.js';
 
@@ -51,16 +52,23 @@ interface RouteLimit {
  */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
-  private readonly routes = new WeakMap<object, RouteLimit | null>();
+  private readonly routes: PerHandler<RouteLimit | null>;
 
   constructor(
-    private readonly reflector: Reflector,
+    reflector: Reflector,
     @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
-    @Inject(rateLimitConfig.KEY) private readonly config: RateLimitConfig,
-  ) {}
+    @Inject(rateLimitConfig.KEY) config: RateLimitConfig,
+  ) {
+    const skipped = routeFlag(reflector, SKIP_THROTTLE_KEY);
+    this.routes = new PerHandler((context) => {
+      if (skipped(context)) return null;
+      const auth = isAuthRoute(context);
+      return { auth, limit: auth ? config.authPerMinute : config.perMinute };
+    });
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const route = this.routeOf(context);
+    const route = this.routes.of(context);
     if (!route) return true;
     const http = context.switchToHttp();
     const request = http.getRequest<AuthenticatedRequest>();
@@ -88,23 +96,6 @@ export class RateLimitGuard implements CanActivate {
     reply.header('RateLimit-Reset', record.timeToExpire);
     return true;
   }
-
-  private routeOf(context: ExecutionContext): RouteLimit | null {
-    const handler = context.getHandler();
-    let route = this.routes.get(handler);
-    if (route === undefined) {
-      const skip = this.reflector.getAllAndOverride<boolean>(SKIP_THROTTLE_KEY, [
-        handler,
-        context.getClass(),
-      ]);
-      const auth = isAuthRoute(context);
-      route = skip
-        ? null
-        : { auth, limit: auth ? this.config.authPerMinute : this.config.perMinute };
-      this.routes.set(handler, route);
-    }
-    return route;
-  }
 }
 
 /**
@@ -114,26 +105,19 @@ export class RateLimitGuard implements CanActivate {
  */
 @Injectable()
 export class PreAuthRateLimitGuard implements CanActivate {
-  /** `@SkipThrottle()` per handler, looked up once. */
-  private readonly skipped = new WeakMap<object, boolean>();
+  /** `@SkipThrottle()` routes. */
+  private readonly skipped: PerHandler<boolean>;
 
   constructor(
-    private readonly reflector: Reflector,
+    reflector: Reflector,
     @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
     @Inject(rateLimitConfig.KEY) private readonly config: RateLimitConfig,
-  ) {}
+  ) {
+    this.skipped = new PerHandler(routeFlag(reflector, SKIP_THROTTLE_KEY));
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const handler = context.getHandler();
-    let skip = this.skipped.get(handler);
-    if (skip === undefined) {
-      skip = !!this.reflector.getAllAndOverride<boolean>(SKIP_THROTTLE_KEY, [
-        handler,
-        context.getClass(),
-      ]);
-      this.skipped.set(handler, skip);
-    }
-    if (skip) return true;
+    if (this.skipped.of(context)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const limit = this.config.preAuthPerMinute;
     const record = await this.storage.increment(

@@ -2,6 +2,7 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import { IS_PUBLIC, type AuthenticatedRequest } from '../common/auth.decorators.js';
+import { PerHandler, routeFlag } from '../common/per-handler.js';
 import { CommonProblems } from '../common/problem.js';
 import { API_TOKEN_PREFIX, ApiTokensService, isWellFormedApiToken } from './api-tokens.service.js';
 import { jwtSeconds, type AccessClaims } from './auth.service.js';
@@ -35,8 +36,8 @@ interface VerifiedToken {
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
-  /** `@Public()` per handler, looked up once (metadata does not change after start-up). */
-  private readonly publicHandlers = new WeakMap<object, boolean>();
+  /** `@Public()` routes. */
+  private readonly isPublic: PerHandler<boolean>;
   /**
    * Verified access tokens by their exact text: the same string carries the same signature
    * and claims, so it is verified once and afterwards only its expiry is checked (against the
@@ -45,15 +46,17 @@ export class AuthGuard implements CanActivate {
   private readonly verified = new Map<string, VerifiedToken>();
 
   constructor(
-    private readonly reflector: Reflector,
+    reflector: Reflector,
     private readonly jwt: JwtService,
     private readonly apiTokens: ApiTokensService,
     private readonly users: UserPresence,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.isPublic = new PerHandler(routeFlag(reflector, IS_PUBLIC));
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.isPublic(context)) return true;
+    if (this.isPublic.of(context)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
     if (!token) {
@@ -83,16 +86,6 @@ export class AuthGuard implements CanActivate {
     }
     request.principal = { type: 'user', userId };
     return true;
-  }
-
-  private isPublic(context: ExecutionContext): boolean {
-    const handler = context.getHandler();
-    let found = this.publicHandlers.get(handler);
-    if (found === undefined) {
-      found = !!this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [handler, context.getClass()]);
-      this.publicHandlers.set(handler, found);
-    }
-    return found;
   }
 
   /** The user id of a valid access token, or null. */
