@@ -11,6 +11,9 @@ import pg from 'pg';
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** A TCP port free on 127.0.0.1 right now. */
+/** How long `stop` waits after its signal before it kills the process. */
+const STOP_TIMEOUT_MS = 15_000;
+
 export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -78,12 +81,19 @@ export async function api(app, method, path, body, token) {
 
 /**
  * Spawns `node [...nodeArgs] <root>/<entry>` (cwd: root) with exactly `env` plus PORT and HOST
- * (a free 127.0.0.1 port), keeps its stdout and stderr, and waits (up to 60 s) until
+ * (a free 127.0.0.1 port), keeps its stdout and stderr, and waits (up to `readyTimeoutMs`) until
  * /health/ready answers 200. Errors name the process by `label` and carry its output.
  * Answers { url, pid, output(), stop(signal = 'SIGTERM') }: stop signals the process unless it
- * has already ended, and resolves once it has exited.
+ * has already ended (and kills it if it has not exited 15 s later), and resolves once it has
+ * exited.
  */
-export async function startApp({ label, env, entry = 'dist/src/main.js', nodeArgs = [] }) {
+export async function startApp({
+  label,
+  env,
+  entry = 'dist/src/main.js',
+  nodeArgs = [],
+  readyTimeoutMs = 60_000,
+}) {
   const port = await freePort();
   const child = spawn(process.execPath, [...nodeArgs, join(root, entry)], {
     cwd: root,
@@ -95,7 +105,7 @@ export async function startApp({ label, env, entry = 'dist/src/main.js', nodeArg
   child.stderr.on('data', (d) => (output += d));
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + readyTimeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${label} exited (${child.exitCode}):\n${output}`);
     try {
@@ -105,8 +115,11 @@ export async function startApp({ label, env, entry = 'dist/src/main.js', nodeArg
           pid: child.pid,
           output: () => output,
           stop: async (signal = 'SIGTERM') => {
-            if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+            if (child.exitCode !== null || child.signalCode !== null) return;
+            child.kill(signal);
+            const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
             await exited;
+            clearTimeout(timer);
           },
         };
       }
@@ -116,5 +129,5 @@ export async function startApp({ label, env, entry = 'dist/src/main.js', nodeArg
     await new Promise((r) => setTimeout(r, 200));
   }
   child.kill('SIGKILL');
-  throw new Error(`${label} not ready:\n${output}`);
+  throw new Error(`${label} not ready in ${readyTimeoutMs} ms:\n${output}`);
 }
