@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DatabaseError } from 'pg';
-import { QueryFailedError, type EntityManager, type QueryRunner } from 'typeorm';
+import { QueryFailedError, type EntityManager } from 'typeorm';
 
 /** The part of a `pg` client this helper uses: a query config with a statement name. */
 interface NamedQueryClient {
@@ -8,7 +8,7 @@ interface NamedQueryClient {
     name: string;
     text: string;
     values: unknown[];
-  }): Promise<{ rows: Record<string, unknown>[] }>;
+  }): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null }>;
 }
 
 const names = new Map<string, string>();
@@ -35,8 +35,8 @@ export function statementName(prefix: string, sql: string): string {
  * settles on a generic plan (after 5 executions, when that plan costs no more than the custom
  * ones), planning. For hot statements whose planning costs as much as their execution.
  *
- * Runs on the manager's query runner (the open transaction's connection), or on a query runner
- * of its own, released afterwards. Errors surface as TypeORM's `QueryFailedError`, like
+ * Runs on the manager's query runner (the open transaction's connection), or on a pool
+ * connection of its own for this one statement (see `runNamed`). Errors surface as TypeORM's `QueryFailedError`, like
  * `em.query`'s. On embedded PGlite (a `driver` in the data-source options) it is plain
  * `em.query`. Use only for a fixed set of SQL texts (parameters in `params`, never in `sql`):
  * each distinct text is one more prepared statement on every connection.
@@ -49,22 +49,35 @@ export async function preparedQuery<T>(
 ): Promise<T[]> {
   const options = em.connection.driver.options as { driver?: unknown };
   if (options.driver) return (await em.query(sql, params)) as T[];
+  return (await runNamed(em, prefix, sql, params)).rows as T[];
+}
+
+/**
+ * `sql` as a named prepared statement on the manager's query runner (the open transaction's
+ * connection), or else on a pool connection of its own for this one statement, without the
+ * TypeORM query runner TypeORM would build around it (every pooled connection has its 'error'
+ * listener, see guardConnections); a connection that failed is discarded, not put back.
+ * Errors surface as TypeORM's `QueryFailedError`.
+ */
+async function runNamed(
+  em: EntityManager,
+  prefix: string,
+  sql: string,
+  params: unknown[],
+): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null }> {
   const config = { name: statementName(prefix, sql), text: sql, values: params };
   if (em.queryRunner) {
     const client = (await em.queryRunner.connect()) as NamedQueryClient;
     try {
-      return (await client.query(config)).rows as T[];
+      return await client.query(config);
     } catch (err) {
       throw new QueryFailedError(sql, params, err as Error);
     }
   }
-  // Outside a transaction: a pool connection for this one statement, without the TypeORM query
-  // runner TypeORM would build around it (every pooled connection has its 'error' listener,
-  // see guardConnections). A connection that failed is discarded, not put back.
   const client = await poolOf(em).connect();
   let broken: Error | undefined;
   try {
-    return (await client.query(config)).rows as T[];
+    return await client.query(config);
   } catch (err) {
     if (!(err instanceof DatabaseError)) broken = err as Error;
     throw new QueryFailedError(sql, params, err as Error);
@@ -98,30 +111,13 @@ export async function preparedExecute(
   params: unknown[],
 ): Promise<number | undefined> {
   const options = em.connection.driver.options as { driver?: unknown };
-  const owned: QueryRunner | undefined = em.queryRunner
-    ? undefined
-    : em.connection.createQueryRunner();
-  const runner = em.queryRunner ?? owned!;
-  try {
-    if (options.driver) return (await runner.query(sql, params, true)).affected;
-    const client = (await runner.connect()) as {
-      query(config: {
-        name: string;
-        text: string;
-        values: unknown[];
-      }): Promise<{ rowCount: number | null }>;
-    };
+  if (options.driver) {
+    const runner = em.queryRunner ?? em.connection.createQueryRunner();
     try {
-      const result = await client.query({
-        name: statementName(prefix, sql),
-        text: sql,
-        values: params,
-      });
-      return result.rowCount ?? undefined;
-    } catch (err) {
-      throw new QueryFailedError(sql, params, err as Error);
+      return (await runner.query(sql, params, true)).affected;
+    } finally {
+      if (!em.queryRunner) await runner.release();
     }
-  } finally {
-    if (owned) await owned.release();
   }
+  return (await runNamed(em, prefix, sql, params)).rowCount ?? undefined;
 }
