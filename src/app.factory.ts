@@ -8,10 +8,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import type { Logger as Pino } from 'pino';
 import { AppModule } from './app.module.js';
+import { etagHook } from './common/etag.js';
 import { clientErrorHandler, registerBoundedJsonParser } from './common/http-transport.js';
 import { decorateOpenApi } from './common/openapi.js';
 import { collectOperationFacts } from './common/openapi-facts.js';
 import { sendProblem } from './common/problem.filter.js';
+import { RequestContext } from './common/request-context.js';
 import { HELMET_OPTIONS, securityHeaders } from './common/security-headers.js';
 import type { AppConfig } from './config/app.config.js';
 import { MetricsService } from './kernel/metrics.js';
@@ -144,6 +146,13 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     Tracing.nameRequest(request.method, request.routeOptions.url);
     done();
   });
+  // The request's context (RequestContext: its id, caller, route) around everything Nest runs
+  // for it: guards, pipes, the handler. preHandler is the last hook before the handler, after
+  // the body was read (a body arrives in the socket's async context, not the request's).
+  fastify.addHook('preHandler', (request: FastifyRequest, _reply: FastifyReply, done) =>
+    RequestContext.enterHttp(request, done),
+  );
+  fastify.addHook('preSerialization', etagHook);
   // While draining, answers close their connection so that keep-alive clients let go.
   let closing = false;
   fastify.addHook('preClose', async () => {

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { LoggerModule } from 'nestjs-pino';
 import { AuditLogModule } from './audit/audit-log.module.js';
@@ -8,8 +8,6 @@ import { AuditModule } from './audit/audit.module.js';
 import { BoardModule } from './board/board.module.js';
 import { CommonModule } from './common/common.module.js';
 import { ConnectorModule } from './connector/connector.module.js';
-import { EtagInterceptor } from './common/etag.js';
-import { IdempotencyInterceptor } from './common/idempotency.interceptor.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import {
   PreAuthRateLimitGuard,
@@ -17,7 +15,6 @@ import {
   throttlerModuleOptions,
 } from './common/rate-limit.js';
 import { RequestContext } from './common/request-context.js';
-import { RequestPipelineInterceptor } from './common/request-pipeline.interceptor.js';
 import { validationPipe } from './common/validation.js';
 import {
   appConfig,
@@ -103,11 +100,9 @@ export const REDACTED_LOG_PATHS = [
     { provide: APP_GUARD, useClass: PreAuthRateLimitGuard },
     { provide: APP_GUARD, useExisting: AuthGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
-    // One global interceptor composing the request's context, ETags and idempotency (in that
-    // order, see RequestPipelineInterceptor): one Nest interceptor layer per request, not three.
-    EtagInterceptor,
-    IdempotencyInterceptor,
-    { provide: APP_INTERCEPTOR, useClass: RequestPipelineInterceptor },
+    // No global interceptor: Nest wraps every route with one in observables and an async
+    // resource per request. The request's context and ETags are Fastify hooks (app.factory.ts);
+    // the idempotency interceptor is bound only to the routes it applies to (`@Route`).
   ],
 })
 export class AppModule {}

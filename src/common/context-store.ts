@@ -18,6 +18,13 @@ export const ContextStore = {
   current(): ContextFrame | undefined {
     return storage.getStore();
   },
+  /**
+   * Runs `fn` in a new frame holding only `frame`: for an entry point (an HTTP request), which
+   * must not inherit whatever context the code that started it happened to run in.
+   */
+  runFresh<T>(frame: ContextFrame, fn: () => T): T {
+    return storage.run(frame, fn);
+  },
   /** Runs `fn` in the current frame with `part` replaced (the rest is kept). */
   runWith<T>(part: ContextFrame, fn: () => T): T {
     return storage.run({ ...storage.getStore(), ...part }, fn);

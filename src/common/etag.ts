@@ -1,12 +1,5 @@
-import {
-  createParamDecorator,
-  Injectable,
-  type CallHandler,
-  type ExecutionContext,
-  type NestInterceptor,
-} from '@nestjs/common';
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { map, type Observable } from 'rxjs';
 import { CommonProblems } from './problem.js';
 
 const ETAG_PATTERN = /^(?:W\/)?"(\d{1,10})"$/;
@@ -14,21 +7,20 @@ const ETAG_PATTERN = /^(?:W\/)?"(\d{1,10})"$/;
 export const etagOf = (version: number): string => `"${version}"`;
 
 /**
- * `ETag: "<version>"` on every single-resource response (a body with a numeric `version`).
- * Lists (`{data: [...]}`) carry none.
+ * `ETag: "<version>"` on every single-resource response (a JSON body with a numeric
+ * `version`), an Idempotency-Key replay included; lists (`{data: [...]}`) carry none.
+ * A Fastify `preSerialization` hook (app.factory.ts): it sees every object body just before it
+ * is serialised, with no per-request interceptor layer around the handler.
  */
-@Injectable()
-export class EtagInterceptor implements NestInterceptor {
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const reply = context.switchToHttp().getResponse<FastifyReply>();
-    return next.handle().pipe(
-      map((body: unknown) => {
-        const version = (body as { version?: unknown } | null)?.version;
-        if (typeof version === 'number') void reply.header('ETag', etagOf(version));
-        return body;
-      }),
-    );
-  }
+export function etagHook(
+  _request: FastifyRequest,
+  reply: FastifyReply,
+  payload: unknown,
+  done: (err: Error | null, payload: unknown) => void,
+): void {
+  const version = (payload as { version?: unknown } | null)?.version;
+  if (typeof version === 'number') void reply.header('ETag', etagOf(version));
+  done(null, payload);
 }
 
 /**

@@ -17,6 +17,7 @@ import { TransactionHost } from '../database/transaction-host.js';
 import { newId } from '../database/uuid.js';
 import { Clock } from '../kernel/clock.js';
 import { canonicalJson } from './canonical-json.js';
+import { PerHandler } from './per-handler.js';
 import { CommonProblems } from './problem.js';
 import { callerScope, RequestContext } from './request-context.js';
 
@@ -34,7 +35,8 @@ const MAX_KEY_LENGTH = 255;
 const HOUR_MS = 3_600_000;
 
 /**
- * `Idempotency-Key` on POST and PATCH (DESIGN §3). The handler runs inside a transaction that
+ * `Idempotency-Key` on POST and PATCH (DESIGN §3), bound to those routes by `@Route` unless
+ * they are marked `@SkipIdempotency()`. The handler runs inside a transaction that
  * first takes a per-(caller, key) advisory lock (busy: 409, in flight) and looks for a stored
  * response (same request: replayed; different request: 422). A new response is stored in that
  * same transaction, so the effect and its record commit or vanish together. Errors are not
@@ -49,16 +51,18 @@ export class IdempotencyInterceptor implements NestInterceptor {
     @Inject(appConfig.KEY) private readonly config: AppConfig,
   ) {}
 
+  /** The success status a replay answers with, per route (decided on its first request). */
+  private readonly successStatus = new PerHandler<number>(
+    (context) =>
+      this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()) ??
+      (context.switchToHttp().getRequest<FastifyRequest>().method === 'POST' ? 201 : 200),
+  );
+
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const raw = request.headers[IDEMPOTENCY_HEADER];
-    if (
-      (request.method !== 'POST' && request.method !== 'PATCH') ||
-      raw === undefined ||
-      this.reflector.get<boolean>(SKIP_IDEMPOTENCY, context.getHandler())
-    ) {
-      return next.handle();
-    }
+    // Bound by `@Route` to the POST and PATCH routes not marked `@SkipIdempotency()` only.
+    if (raw === undefined) return next.handle();
     const key = Array.isArray(raw) ? raw[0] : raw;
     if (!key || key.length > MAX_KEY_LENGTH) {
       throw CommonProblems.malformedRequest(
@@ -70,9 +74,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const requestHash = createHash('sha256')
       .update(`${request.method} ${request.url}\n${canonicalJson(request.body ?? null)}`)
       .digest('hex');
-    const status =
-      this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()) ??
-      (request.method === 'POST' ? 201 : 200);
+    const status = this.successStatus.of(context);
 
     return from(
       this.tx.run(async (em) => {

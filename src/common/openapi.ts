@@ -272,7 +272,7 @@ function resolve(document: OpenAPIObject, schema: Json | undefined): Json | unde
   return document.components?.schemas?.[name] as Json | undefined;
 }
 
-/** The server's rule (EtagInterceptor): a JSON body with a numeric `version` gets an ETag. */
+/** The server's rule (etagHook): a JSON body with a numeric `version` gets an ETag. */
 function carriesEtag(document: OpenAPIObject, response: Response): boolean {
   const schema = resolve(document, response.content?.['application/json']?.schema);
   const version = (schema?.properties as Record<string, Json> | undefined)?.version;

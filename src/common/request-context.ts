@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import { ContextStore } from './context-store.js';
 import type { Role } from '../kernel/roles.js';
 
@@ -44,12 +45,44 @@ export function callerScope(principal: Principal | undefined, ip: string): strin
 }
 
 /**
+ * An HTTP request's metadata, read from the request when asked: the context is entered before
+ * the guards run (see `RequestContext.enterHttp`), so `principal` is whoever the auth guard
+ * found by the time anything reads it, and a request that nobody asks about costs one object.
+ */
+class HttpRequestMeta implements RequestMeta {
+  constructor(private readonly request: FastifyRequest & { principal?: Principal }) {}
+  get requestId(): string {
+    return String(this.request.id);
+  }
+  get ip(): string {
+    return this.request.ip;
+  }
+  get userAgent(): string | undefined {
+    return this.request.headers['user-agent'];
+  }
+  get principal(): Principal | undefined {
+    return this.request.principal;
+  }
+  get route(): string | undefined {
+    return this.request.routeOptions.url;
+  }
+}
+
+/**
  * Per-request metadata (request id, caller, ip, user agent) for code far from the controller,
  * chiefly the audit log. Outside a request (scheduler, scripts) it is empty.
  */
 export const RequestContext = {
   run<T>(meta: RequestMeta, fn: () => T): T {
     return ContextStore.runWith({ request: meta }, fn);
+  },
+  /**
+   * Runs `fn` (the rest of an HTTP request: guards, pipes, interceptors, handler) in a fresh
+   * context whose metadata is read from `request`. Registered once as a Fastify hook
+   * (app.factory.ts), so no Nest interceptor has to open it on every request.
+   */
+  enterHttp<T>(request: FastifyRequest, fn: () => T): T {
+    return ContextStore.runFresh({ request: new HttpRequestMeta(request) }, fn);
   },
   current(): RequestMeta | undefined {
     return ContextStore.current()?.request as RequestMeta | undefined;

@@ -11,20 +11,28 @@ interface NamedQueryClient {
   }): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null }>;
 }
 
-const names = new Map<string, string>();
+/** Statement names by prefix, then by SQL text (the same string objects on every call). */
+const names = new Map<string, Map<string, string>>();
 const MAX_CACHED_NAMES = 1000;
 
 /**
  * The statement name of `sql`: `prefix` and a short hash of the text, so that every SQL shape
  * (a query whose text depends on its filters has several) gets its own prepared statement.
+ * Looked up by the text itself, not by a key joined from prefix and text: a hot statement's
+ * text is one long constant string, whose hash V8 computes once, while a joined key is a new
+ * string to flatten and hash on every call.
  */
 export function statementName(prefix: string, sql: string): string {
-  const key = `${prefix}\0${sql}`;
-  let name = names.get(key);
+  let byText = names.get(prefix);
+  if (!byText) {
+    byText = new Map();
+    names.set(prefix, byText);
+  }
+  let name = byText.get(sql);
   if (!name) {
     name = `${prefix}_${createHash('sha1').update(sql).digest('base64url').slice(0, 16)}`;
-    if (names.size >= MAX_CACHED_NAMES) names.clear();
-    names.set(key, name);
+    if (byText.size >= MAX_CACHED_NAMES) byText.clear();
+    byText.set(sql, name);
   }
   return name;
 }

@@ -7,12 +7,13 @@ import {
   Post,
   Put,
   SetMetadata,
+  UseInterceptors,
   type Type,
 } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiNoContentResponse, ApiOperation, ApiResponse } from '@nestjs/swagger';
 import { Public } from '../common/auth.decorators.js';
-import { SkipIdempotency } from '../common/idempotency.interceptor.js';
+import { IdempotencyInterceptor, SkipIdempotency } from '../common/idempotency.interceptor.js';
 import { ApiAuth, ApiIdempotencyKey, ApiIfMatch, ApiProblems } from '../common/openapi.js';
 import { ApiPage } from '../common/pagination.js';
 import type { Role } from './roles.js';
@@ -89,7 +90,8 @@ export function Route(spec: RouteSpec): MethodDecorator {
     );
   }
   if (spec.problems?.length) decorators.push(ApiProblems(...spec.problems));
-  if (idempotent) decorators.push(ApiIdempotencyKey());
+  // Bound here, at start-up, only where it applies: a GET or DELETE runs no interceptor at all.
+  if (idempotent) decorators.push(ApiIdempotencyKey(), UseInterceptors(IdempotencyInterceptor));
   if (mutating && !idempotent) decorators.push(SkipIdempotency());
   if (spec.ifMatch) decorators.push(ApiIfMatch());
   if (spec.bodyLimit) decorators.push(RouteConfig({ bodyLimit: spec.bodyLimit }));
