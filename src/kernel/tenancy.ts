@@ -85,12 +85,23 @@ export const callerRoleSql = (workspaceSql: string, userParam: string): string =
       LEFT JOIN memberships m ON m.workspace_id = w.id AND m.user_id = ${userParam}::uuid
      WHERE w.id = ${workspaceSql} AND w.deleted_at IS NULL)`;
 
-/** `$1` the row id, `$2` the user id (null for system actors). */
+const resolveSqlOf = new WeakMap<TenantTableSpec, string>();
+
+/**
+ * `$1` the row id, `$2` the user id (null for system actors). Built once per table spec: every
+ * tenant-scoped request sends it, and the same string each time is also what finds its prepared
+ * statement's name without hashing the text again.
+ */
 export function resolveSql(table: TenantTableSpec): string {
-  const ws = `t.${table.workspaceColumn ?? 'workspace_id'}`;
-  return `SELECT ${ws} AS "__workspaceId", ${callerRoleSql(ws, '$2')} AS "__role"${
-    table.select ? `, ${table.select}` : ''
-  } FROM ${table.table} t ${table.joins ?? ''} WHERE t.id = $1`;
+  let sql = resolveSqlOf.get(table);
+  if (sql === undefined) {
+    const ws = `t.${table.workspaceColumn ?? 'workspace_id'}`;
+    sql = `SELECT ${ws} AS "__workspaceId", ${callerRoleSql(ws, '$2')} AS "__role"${
+      table.select ? `, ${table.select}` : ''
+    } FROM ${table.table} t ${table.joins ?? ''} WHERE t.id = $1`;
+    resolveSqlOf.set(table, sql);
+  }
+  return sql;
 }
 
 /** `$1` the workspace id, `$2` the user id (null for system actors). */
