@@ -45,30 +45,6 @@ export function callerScope(principal: Principal | undefined, ip: string): strin
 }
 
 /**
- * An HTTP request's metadata, read from the request when asked: the context is entered before
- * the guards run (see `RequestContext.enterHttp`), so `principal` is whoever the auth guard
- * found by the time anything reads it, and a request that nobody asks about costs one object.
- */
-class HttpRequestMeta implements RequestMeta {
-  constructor(private readonly request: FastifyRequest & { principal?: Principal }) {}
-  get requestId(): string {
-    return String(this.request.id);
-  }
-  get ip(): string {
-    return this.request.ip;
-  }
-  get userAgent(): string | undefined {
-    return this.request.headers['user-agent'];
-  }
-  get principal(): Principal | undefined {
-    return this.request.principal;
-  }
-  get route(): string | undefined {
-    return this.request.routeOptions.url;
-  }
-}
-
-/**
  * Per-request metadata (request id, caller, ip, user agent) for code far from the controller,
  * chiefly the audit log. Outside a request (scheduler, scripts) it is empty.
  */
@@ -78,11 +54,24 @@ export const RequestContext = {
   },
   /**
    * Runs `fn` (the rest of an HTTP request: guards, pipes, interceptors, handler) in a fresh
-   * context whose metadata is read from `request`. Registered once as a Fastify hook
-   * (app.factory.ts), so no Nest interceptor has to open it on every request.
+   * context holding a copy of the request's metadata (not the request: whatever async resource
+   * is created meanwhile, a pooled connection say, keeps its context alive). Registered once as
+   * a Fastify hook (app.factory.ts), so no Nest interceptor has to open it on every request. It
+   * is entered before the guards: the auth guard names the caller with `identify`.
    */
   enterHttp<T>(request: FastifyRequest, fn: () => T): T {
-    return ContextStore.runFresh({ request: new HttpRequestMeta(request) }, fn);
+    const meta: RequestMeta = {
+      requestId: String(request.id),
+      ip: request.ip,
+      userAgent: request.headers['user-agent'],
+      route: request.routeOptions.url,
+    };
+    return ContextStore.runFresh({ request: meta }, fn);
+  },
+  /** Records who the current request acts as (the auth guard, once it knows). */
+  identify(principal: Principal): void {
+    const meta = RequestContext.current();
+    if (meta) meta.principal = principal;
   },
   current(): RequestMeta | undefined {
     return ContextStore.current()?.request as RequestMeta | undefined;

@@ -4,6 +4,7 @@ import { JwtService } from '@nestjs/jwt';
 import { IS_PUBLIC, type AuthenticatedRequest } from '../common/auth.decorators.js';
 import { PerHandler, routeFlag } from '../common/per-handler.js';
 import { CommonProblems } from '../common/problem.js';
+import { RequestContext } from '../common/request-context.js';
 import { API_TOKEN_PREFIX, ApiTokensService, isWellFormedApiToken } from './api-tokens.service.js';
 import { jwtSeconds, type AccessClaims } from './auth.service.js';
 import { Clock } from '../kernel/clock.js';
@@ -78,6 +79,7 @@ export class AuthGuard implements CanActivate {
         throw CommonProblems.insufficientScope('This API token has the read scope only.');
       }
       request.principal = principal;
+      RequestContext.identify(principal);
       return true;
     }
     const userId = await this.verifyAccessToken(token);
@@ -85,6 +87,7 @@ export class AuthGuard implements CanActivate {
       throw CommonProblems.unauthenticated('The access token is invalid or expired; refresh it.');
     }
     request.principal = { type: 'user', userId };
+    RequestContext.identify(request.principal);
     return true;
   }
 
