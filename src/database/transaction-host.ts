@@ -1,28 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { ContextStore } from '../common/context-store.js';
 
 type Hook = () => void | Promise<void>;
-
-/** The `pg` connection of a query runner, as far as a transaction's own statements need it. */
-interface SqlClient {
-  query(sql: string): Promise<unknown>;
-}
-
-/** What TypeORM's query runners keep of an open transaction (`BaseQueryRunner`). */
-interface TransactionState {
-  isTransactionActive: boolean;
-  transactionDepth: number;
-}
-
-/** A transaction statement on `client`; a failure is TypeORM's `QueryFailedError`, as before. */
-async function send(client: SqlClient, sql: string): Promise<void> {
-  try {
-    await client.query(sql);
-  } catch (err) {
-    throw new QueryFailedError(sql, [], err as Error);
-  }
-}
 
 interface TransactionScope {
   manager: EntityManager;
@@ -54,7 +34,7 @@ export class TransactionHost {
     const afterCompletion: Hook[] = [];
     let result: T;
     try {
-      result = await this.transaction((manager) =>
+      result = await this.dataSource.transaction((manager) =>
         ContextStore.runWith(
           { transaction: { manager, beforeCommit, afterCommit, afterCompletion } },
           async () => {
@@ -72,44 +52,6 @@ export class TransactionHost {
     await this.runHooks(afterCommit, 'after-commit');
     await this.runHooks(afterCompletion, 'after-completion');
     return result;
-  }
-
-  /**
-   * `dataSource.transaction(work)`, with the transaction's own statements sent straight to the
-   * query runner's connection on a PostgreSQL server. TypeORM sends START TRANSACTION and COMMIT
-   * through its query wrapper (subscriber broadcasts, logging, a result object per statement),
-   * and COMMIT is sent while the write's row locks are held: every write pays it, and writers of
-   * one column queue behind it. The runner is marked as TypeORM marks it (in a transaction, depth
-   * 1), so TypeORM code inside behaves as inside `dataSource.transaction`: a repository `save`
-   * opens no transaction of its own and a nested `manager.transaction` is a savepoint
-   * (`test/kernel/transaction-host.int-spec.ts` holds TypeORM to that). Errors surface as
-   * TypeORM's `QueryFailedError`, as before. On embedded PGlite it is `dataSource.transaction`.
-   */
-  private async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const options = this.dataSource.driver.options as { driver?: unknown };
-    if (options.driver) return this.dataSource.transaction(work);
-    const runner = this.dataSource.createQueryRunner();
-    try {
-      const client = (await runner.connect()) as SqlClient;
-      await send(client, 'START TRANSACTION');
-      const state = runner as unknown as TransactionState;
-      state.isTransactionActive = true;
-      state.transactionDepth = 1;
-      try {
-        const result = await work(runner.manager);
-        await send(client, 'COMMIT');
-        return result;
-      } catch (err) {
-        // As TypeORM does: the work's error is the one reported, not a failed rollback's.
-        await send(client, 'ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        state.isTransactionActive = false;
-        state.transactionDepth = 0;
-      }
-    } finally {
-      await runner.release();
-    }
   }
 
   private async runHooks(hooks: Hook[], kind: string): Promise<void> {

@@ -4,10 +4,10 @@ import { IdempotencyRecordEntity } from '../../src/common/idempotency-record.ent
 import { inProcessAudit, type InProcessAudit } from '../audit/in-process.js';
 
 /**
- * `TransactionHost.run` sends its transaction's own statements straight to the connection on a
- * PostgreSQL server (on PGlite it is TypeORM's `dataSource.transaction`). TypeORM code inside
- * must behave as inside `dataSource.transaction`: these specs hold it to that on both engines,
- * so a TypeORM upgrade that keeps its transaction state elsewhere fails here, not in production.
+ * `TransactionHost.run`, the one way a unit of work gets a transaction, on both engines: hooks
+ * before and after COMMIT, rollback, and TypeORM code inside it behaving as inside
+ * `dataSource.transaction` (a repository `save` joins it, a nested `manager.transaction` is a
+ * savepoint), a failing COMMIT reported as TypeORM's `QueryFailedError`, and no connection kept.
  */
 describe('TransactionHost', () => {
   let local: InProcessAudit;
