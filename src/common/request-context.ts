@@ -49,9 +49,6 @@ export function callerScope(principal: Principal | undefined, ip: string): strin
  * chiefly the audit log. Outside a request (scheduler, scripts) it is empty.
  */
 export const RequestContext = {
-  run<T>(meta: RequestMeta, fn: () => T): T {
-    return ContextStore.runWith({ request: meta }, fn);
-  },
   /**
    * Runs `fn` (the rest of an HTTP request: guards, pipes, interceptors, handler) in a fresh
    * context holding a copy of the request's metadata (not the request: whatever async resource

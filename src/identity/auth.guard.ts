@@ -4,7 +4,7 @@ import { JwtService } from '@nestjs/jwt';
 import { IS_PUBLIC, type AuthenticatedRequest } from '../common/auth.decorators.js';
 import { PerHandler, routeFlag } from '../common/per-handler.js';
 import { CommonProblems } from '../common/problem.js';
-import { RequestContext } from '../common/request-context.js';
+import { RequestContext, type Principal } from '../common/request-context.js';
 import { API_TOKEN_PREFIX, ApiTokensService, isWellFormedApiToken } from './api-tokens.service.js';
 import { jwtSeconds, type AccessClaims } from './auth.service.js';
 import { Clock } from '../kernel/clock.js';
@@ -78,17 +78,13 @@ export class AuthGuard implements CanActivate {
       ) {
         throw CommonProblems.insufficientScope('This API token has the read scope only.');
       }
-      request.principal = principal;
-      RequestContext.identify(principal);
-      return true;
+      return admit(request, principal);
     }
     const userId = await this.verifyAccessToken(token);
     if (!userId || !(await this.users.exists(userId))) {
       throw CommonProblems.unauthenticated('The access token is invalid or expired; refresh it.');
     }
-    request.principal = { type: 'user', userId };
-    RequestContext.identify(request.principal);
-    return true;
+    return admit(request, { type: 'user', userId });
   }
 
   /** The user id of a valid access token, or null. */
@@ -119,4 +115,11 @@ export class AuthGuard implements CanActivate {
       return null;
     }
   }
+}
+
+/** Lets the request through as `principal`: on the request, and in its context (audit, logs). */
+function admit(request: AuthenticatedRequest, principal: Principal): true {
+  request.principal = principal;
+  RequestContext.identify(principal);
+  return true;
 }
