@@ -470,8 +470,9 @@ async function prepare(app, dbUrl) {
     movePool,
     moveColumns: [columns[1].id, columns[2].id],
     createColumn: columns[0].id,
+    workspaceId: ws.id,
   };
-  return { token, boardId, fixtures: { ...fixtures, workspaceId: ws.id } };
+  return { token, boardId, fixtures };
 }
 
 /** `npm run bench`: workdeck alone, one run per scenario. */

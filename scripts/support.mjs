@@ -10,10 +10,10 @@ import pg from 'pg';
 /** The repository's root (the parent of scripts/). */
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** A TCP port free on 127.0.0.1 right now. */
 /** How long `stop` waits after its signal before it kills the process. */
 const STOP_TIMEOUT_MS = 15_000;
 
+/** A TCP port free on 127.0.0.1 right now. */
 export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
