@@ -401,6 +401,38 @@ describe('audit log routes', () => {
     expect(events.length).toBe(1);
   });
 
+  it('records each of many concurrent requests with its own request id, caller and user agent', async () => {
+    // The request's context is entered per request (a Fastify hook) and the caller added by the
+    // auth guard: under concurrency no event may carry another request's metadata.
+    const callers = await Promise.all(Array.from({ length: 8 }, () => registerUser(api)));
+    const created = await Promise.all(
+      callers.map(async (user, i) => {
+        const res = await api.post(
+          '/v1/workspaces',
+          { name: `Concurrent ${i}` },
+          {
+            token: user.accessToken,
+            headers: { 'x-request-id': `concurrent-${i}`, 'user-agent': `agent-${i}` },
+          },
+        );
+        expect(res.status).toBe(201);
+        return { user, workspaceId: (res.body as { id: string }).id, i };
+      }),
+    );
+    for (const { user, workspaceId, i } of created) {
+      const [event] = await allPages(
+        api,
+        `${eventsPath(workspaceId)}?action=workspace.created`,
+        user.accessToken,
+      );
+      expect(event).toMatchObject({
+        actor: { type: 'user', id: user.id },
+        requestId: `concurrent-${i}`,
+        userAgent: `agent-${i}`,
+      });
+    }
+  });
+
   describe('account events and secrets', () => {
     it('gives a user their own account events, never secrets', async () => {
       const user = await registerUser(api, 'Secretive');

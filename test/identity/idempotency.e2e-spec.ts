@@ -73,6 +73,19 @@ describe('Idempotency-Key', () => {
     expectProblem(res, 400, 'malformed-request');
   });
 
+  it('applies to POST and PATCH only: a GET or DELETE ignores the header, even a malformed one', async () => {
+    const user = await registerUser(api);
+    const ws = (await api.post('/v1/workspaces', { name: 'Kept' }, { token: user.accessToken }))
+      .body as { id: string };
+    const o = { token: user.accessToken, headers: { 'idempotency-key': 'k'.repeat(256) } };
+    const got = await api.get(`/v1/workspaces/${ws.id}`, o);
+    expect(got.status).toBe(200);
+    expect(got.headers.get('idempotent-replayed')).toBeNull();
+    // Two DELETEs with one key: the second runs again (404), it is not a replay of the first.
+    expect((await api.delete(`/v1/workspaces/${ws.id}`, o)).status).toBe(204);
+    expectProblem(await api.delete(`/v1/workspaces/${ws.id}`, o), 404, 'not-found');
+  });
+
   (onRealPostgres() ? it : it.skip)(
     'answers 409 to a request whose key is still in flight, and one effect results',
     async () => {
