@@ -4,7 +4,7 @@ import type { Counter } from 'prom-client';
 import { ActivityReader } from '../audit/activity-reader.js';
 import { workspaceChainKey } from '../audit/audit.service.js';
 import { OutboxService } from '../audit/outbox.service.js';
-import { CardDirectory } from '../board/card-directory.service.js';
+import { CardDirectory, type ColumnState } from '../board/card-directory.service.js';
 import { TransactionHost } from '../database/transaction-host.js';
 import { MetricsService } from '../kernel/metrics.js';
 import { KERNEL_OPTIONS, type KernelOptions } from '../kernel/outbox-consumers.js';
@@ -22,19 +22,36 @@ export interface ReconcileResult {
   countersFixed: number;
   columnsAdded: number;
   columnsRemoved: number;
+  /** Columns whose copied name, position, WIP limit or done/in-progress flags were stale. */
+  columnsUpdated: number;
   /** Rollup rows (flow buckets and days, time histograms, months in progress) set right. */
   rollupsFixed: number;
 }
 
 interface ProjectedColumn {
   columnId: string;
+  name: string;
+  position: string;
+  wipLimit: number | null;
+  isDone: boolean;
+  inProgress: boolean;
   openCards: number;
   archivedCards: number;
 }
 
+/** Whether the dashboard's copy of a column's attributes differs from the board module's. */
+const staleCopy = (copy: ProjectedColumn, col: ColumnState): boolean =>
+  copy.name !== col.name ||
+  copy.position !== col.position ||
+  copy.wipLimit !== col.wipLimit ||
+  copy.isDone !== col.isDone ||
+  copy.inProgress !== col.inProgress;
+
 /**
  * Recounts every column's cards from the board module (`CardDirectory.columnStates`) and
- * repairs the dashboard's counters where they drifted, then recounts the rollups from the
+ * repairs the dashboard's counters where they drifted, copies a column's attributes again where
+ * the dashboard's copy is stale (a `column.updated` it never applied: name, position, WIP
+ * limit, done and in-progress flags, which apply to entries from then on), then recounts the rollups from the
  * dashboard's source rows (cards and stays, `repairRollups`) and repairs those. Runs in a REPEATABLE READ transaction,
  * only when the projection has applied every event of the workspace's chain as of that
  * snapshot (else the recount would include changes the projection is about to apply), and
@@ -87,6 +104,7 @@ export class DashboardReconciler {
       countersFixed: 0,
       columnsAdded: 0,
       columnsRemoved: 0,
+      columnsUpdated: 0,
       rollupsFixed: 0,
     };
     try {
@@ -105,7 +123,8 @@ export class DashboardReconciler {
         if (applied !== head) return skipped;
         const source = await this.directory.columnStates(workspaceId, { withCounts: true });
         const projected = (await em.query(
-          `SELECT column_id AS "columnId", open_cards AS "openCards",
+          `SELECT column_id AS "columnId", name, position, wip_limit AS "wipLimit",
+                  is_done AS "isDone", in_progress AS "inProgress", open_cards AS "openCards",
                   archived_cards AS "archivedCards"
              FROM dashboard_columns WHERE workspace_id = $1`,
           [workspaceId],
@@ -116,6 +135,7 @@ export class DashboardReconciler {
           countersFixed: 0,
           columnsAdded: 0,
           columnsRemoved: 0,
+          columnsUpdated: 0,
           rollupsFixed: 0,
         };
         for (const col of source) {
@@ -148,6 +168,23 @@ export class DashboardReconciler {
             result.columnsAdded += 1;
             continue;
           }
+          if (staleCopy(seen, col)) {
+            await em.query(
+              `UPDATE dashboard_columns
+                  SET name = $3, position = $4, wip_limit = $5, is_done = $6, in_progress = $7
+                WHERE workspace_id = $1 AND column_id = $2`,
+              [
+                workspaceId,
+                col.id,
+                col.name,
+                col.position,
+                col.wipLimit,
+                col.isDone,
+                col.inProgress,
+              ],
+            );
+            result.columnsUpdated += 1;
+          }
           const openDelta = (col.openCards ?? 0) - seen.openCards;
           const archivedDelta = (col.archivedCards ?? 0) - seen.archivedCards;
           if (openDelta === 0 && archivedDelta === 0) continue;
@@ -172,7 +209,11 @@ export class DashboardReconciler {
           result.rollupsFixed += n;
         }
         this.count(result);
-        const fixed = result.countersFixed + result.columnsAdded + result.columnsRemoved;
+        const fixed =
+          result.countersFixed +
+          result.columnsAdded +
+          result.columnsRemoved +
+          result.columnsUpdated;
         if (fixed + result.rollupsFixed > 0) {
           this.logger.warn({ workspaceId, ...result }, 'dashboard drift repaired');
         }
@@ -191,5 +232,6 @@ export class DashboardReconciler {
     if (r.countersFixed) this.repairs.inc({ kind: 'counter' }, r.countersFixed);
     if (r.columnsAdded) this.repairs.inc({ kind: 'column_added' }, r.columnsAdded);
     if (r.columnsRemoved) this.repairs.inc({ kind: 'column_removed' }, r.columnsRemoved);
+    if (r.columnsUpdated) this.repairs.inc({ kind: 'column_updated' }, r.columnsUpdated);
   }
 }

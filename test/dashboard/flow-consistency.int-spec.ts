@@ -125,6 +125,7 @@ describeOnPostgres('dashboard counters on the real PostgreSQL', () => {
       countersFixed: 1,
       columnsAdded: 0,
       columnsRemoved: 0,
+      columnsUpdated: 0,
       rollupsFixed: 0,
     });
     expect(await counters(ws.workspaceId)).toEqual(await recount(ws.workspaceId));
@@ -132,6 +133,52 @@ describeOnPostgres('dashboard counters on the real PostgreSQL', () => {
     const repairs = metrics.find((m) => m.name === 'workdeck_dashboard_reconcile_repairs_total');
     expect(repairs?.values).toContainEqual(
       expect.objectContaining({ labels: { kind: 'counter' }, value: 1 }),
+    );
+  });
+
+  it('reconciliation copies stale column attributes again (a column.updated never applied)', async () => {
+    await drain();
+    const reconciler = h.get(DashboardReconciler);
+    const copy = () =>
+      h.query(
+        `SELECT column_id, name, position, wip_limit, is_done, in_progress
+           FROM dashboard_columns WHERE workspace_id = $1 ORDER BY column_id`,
+        [ws.workspaceId],
+      );
+    const source = () =>
+      h.query(
+        `SELECT id AS column_id, name, position, wip_limit, is_done, in_progress
+           FROM board_columns WHERE workspace_id = $1 ORDER BY id`,
+        [ws.workspaceId],
+      );
+    expect(await copy()).toEqual(await source());
+    // As if the updates of two columns had been lost: flags, name, WIP limit and position.
+    await h.query(
+      `UPDATE dashboard_columns SET is_done = NOT is_done, in_progress = NOT in_progress,
+              name = 'stale', wip_limit = 99
+        WHERE workspace_id = $1 AND column_id = $2`,
+      [ws.workspaceId, columns[1]],
+    );
+    await h.query(
+      `UPDATE dashboard_columns SET position = position || 'z'
+        WHERE workspace_id = $1 AND column_id = $2`,
+      [ws.workspaceId, columns[0]],
+    );
+    expect(await copy()).not.toEqual(await source());
+    const before = await counters(ws.workspaceId);
+    expect(await reconciler.reconcile(ws.workspaceId)).toMatchObject({
+      checked: true,
+      columnsUpdated: 2,
+      countersFixed: 0,
+    });
+    expect(await copy()).toEqual(await source());
+    // The counters were not touched, and a second round finds nothing left to copy.
+    expect(await counters(ws.workspaceId)).toEqual(before);
+    expect((await reconciler.reconcile(ws.workspaceId)).columnsUpdated).toBe(0);
+    const metrics = await h.get(MetricsService).registry.getMetricsAsJSON();
+    const repairs = metrics.find((m) => m.name === 'workdeck_dashboard_reconcile_repairs_total');
+    expect(repairs?.values).toContainEqual(
+      expect.objectContaining({ labels: { kind: 'column_updated' }, value: 2 }),
     );
   });
 
