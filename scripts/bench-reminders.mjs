@@ -18,7 +18,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
-import { databaseUrl, freePort, root, withClient } from './support.mjs';
+import { APP_NODE_FLAGS, databaseUrl, freePort, root, withClient } from './support.mjs';
 
 const env = process.env;
 const BASE_URL = env.DATABASE_URL || 'postgres://root@127.0.0.1:5432/postgres';
@@ -65,7 +65,7 @@ async function dropDatabase(name) {
 
 async function startInstance(url) {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(root, 'dist/src/main.js')], {
+  const child = spawn(process.execPath, [...APP_NODE_FLAGS, join(root, 'dist/src/main.js')], {
     env: {
       PATH: env.PATH,
       NODE_ENV: 'test',

@@ -17,7 +17,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, root } from './support.mjs';
+import { APP_NODE_FLAGS, freePort, root } from './support.mjs';
 
 const RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 3);
 const SETTLE_MS = Number(process.env.BENCH_STARTUP_SETTLE_MS ?? 2000);
@@ -47,7 +47,7 @@ function memory(pid) {
 async function startOnce(dataDir) {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [join(root, 'dist/src/main.js')], {
+  const child = spawn(process.execPath, [...APP_NODE_FLAGS, join(root, 'dist/src/main.js')], {
     env: {
       PATH: process.env.PATH,
       PORT: String(port),

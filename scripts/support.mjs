@@ -2,6 +2,7 @@
 // pg client for one piece of work, a JSON call to the API, and the built app started on a free
 // port and awaited until ready.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +10,19 @@ import pg from 'pg';
 
 /** The repository's root (the parent of scripts/). */
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * The Node flags `npm start` runs the app with (package.json's start script is
+ * `node <flags> dist/src/main.js`), so that the benches and the CI smoke run measure and run it as
+ * deployed (see README, Operations: memory).
+ */
+export const APP_NODE_FLAGS = (() => {
+  const start = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start;
+  const shape = /^node((?: --\S+)*) dist\/src\/main\.js$/.exec(start);
+  if (!shape)
+    throw new Error(`package.json's start script is not "node [flags] dist/src/main.js": ${start}`);
+  return shape[1].split(' ').filter(Boolean);
+})();
 
 /** How long `stop` waits after its signal before it kills the process. */
 const STOP_TIMEOUT_MS = 15_000;
@@ -80,9 +94,9 @@ export async function api(app, method, path, body, token) {
 }
 
 /**
- * Spawns `node [...nodeArgs] <root>/<entry>` (cwd: root) with exactly `env` plus PORT and HOST
- * (a free 127.0.0.1 port), keeps its stdout and stderr, and waits (up to `readyTimeoutMs`) until
- * /health/ready answers 200. Errors name the process by `label` and carry its output.
+ * Spawns `node [...flags, ...nodeArgs] <root>/<entry>` (cwd: root; flags: APP_NODE_FLAGS for the
+ * app's entry, none for another) with exactly `env` plus PORT and HOST (a free 127.0.0.1 port),
+ * keeps its stdout and stderr, and waits (up to `readyTimeoutMs`) until /health/ready answers 200. Errors name the process by `label` and carry its output.
  * Answers { url, pid, output(), stop(signal = 'SIGTERM') }: stop signals the process unless it
  * has already ended (and kills it if it has not exited 15 s later), and resolves once it has
  * exited.
@@ -95,7 +109,9 @@ export async function startApp({
   readyTimeoutMs = 60_000,
 }) {
   const port = await freePort();
-  const child = spawn(process.execPath, [...nodeArgs, join(root, entry)], {
+  // The app as `npm start` runs it; another entry (the bench's baseline server) as it is.
+  const flags = entry === 'dist/src/main.js' ? APP_NODE_FLAGS : [];
+  const child = spawn(process.execPath, [...flags, ...nodeArgs, join(root, entry)], {
     cwd: root,
     env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
