@@ -51,7 +51,8 @@ const staleCopy = (copy: ProjectedColumn, col: ColumnState): boolean =>
  * Recounts every column's cards from the board module (`CardDirectory.columnStates`) and
  * repairs the dashboard's counters where they drifted, copies a column's attributes again where
  * the dashboard's copy is stale (a `column.updated` it never applied: name, position, WIP
- * limit, done and in-progress flags, which apply to entries from then on), then recounts the rollups from the
+ * limit, in-progress flag, which applies to entries from then on, and done flag, which re-stamps
+ * the finish of the column's cards as the projection does), then recounts the rollups from the
  * dashboard's source rows (cards and stays, `repairRollups`) and repairs those. Runs in a REPEATABLE READ transaction,
  * only when the projection has applied every event of the workspace's chain as of that
  * snapshot (else the recount would include changes the projection is about to apply), and
@@ -183,6 +184,15 @@ export class DashboardReconciler {
                 col.inProgress,
               ],
             );
+            if (seen.isDone !== col.isDone) {
+              // As the projection applies a done-flag change: the column's cards finished when
+              // they entered it, or are open again. The rollups are recounted from them below.
+              await em.query(
+                `UPDATE dashboard_cards SET finished_at = CASE WHEN $3 THEN column_entered_at END
+                  WHERE workspace_id = $1 AND column_id = $2`,
+                [workspaceId, col.id, col.isDone],
+              );
+            }
             result.columnsUpdated += 1;
           }
           const openDelta = (col.openCards ?? 0) - seen.openCards;

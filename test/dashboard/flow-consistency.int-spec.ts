@@ -182,6 +182,40 @@ describeOnPostgres('dashboard counters on the real PostgreSQL', () => {
     );
   });
 
+  it('reconciliation of a stale done flag re-stamps the finish of the column’s cards', async () => {
+    await drain();
+    const reconciler = h.get(DashboardReconciler);
+    const done = columns[2];
+    const finishes = () =>
+      h.query<{ finished: boolean; atEntry: boolean | null }>(
+        `SELECT finished_at IS NOT NULL AS finished, finished_at = column_entered_at AS "atEntry"
+           FROM dashboard_cards WHERE workspace_id = $1 AND column_id = $2`,
+        [ws.workspaceId, done],
+      );
+    const before = await finishes();
+    expect(before.length).toBeGreaterThan(0);
+    expect(before.every((r) => r.finished && r.atEntry)).toBe(true);
+    // As if the column.updated that unmarked the done column had been lost: the board changes,
+    // the dashboard hears nothing.
+    await h.query('UPDATE board_columns SET is_done = false WHERE id = $1', [done]);
+    const unmarked = await reconciler.reconcile(ws.workspaceId);
+    expect(unmarked).toMatchObject({ checked: true, columnsUpdated: 1, countersFixed: 0 });
+    // The throughput and cycle-time rollups counted those cards as finished.
+    expect(unmarked.rollupsFixed).toBeGreaterThan(0);
+    expect((await finishes()).every((r) => !r.finished)).toBe(true);
+    await h.query('UPDATE board_columns SET is_done = true WHERE id = $1', [done]);
+    expect(await reconciler.reconcile(ws.workspaceId)).toMatchObject({
+      checked: true,
+      columnsUpdated: 1,
+    });
+    expect(await finishes()).toEqual(before);
+    expect(await reconciler.reconcile(ws.workspaceId)).toMatchObject({
+      columnsUpdated: 0,
+      countersFixed: 0,
+      rollupsFixed: 0,
+    });
+  });
+
   it('skips a workspace whose projection lags, and one another instance is reconciling', async () => {
     const actor = ws.users[0].actor;
     const reconciler = h.get(DashboardReconciler);
