@@ -225,7 +225,10 @@ export class ColumnsService {
     );
   }
 
-  /** The key for `id` at `placement` among `others`; rebalances the board's columns if needed. */
+  /**
+   * The key for `id` at `placement` among `others` (read under the board's lock); re-spaces the
+   * board's columns if needed.
+   */
   private async keyFor(
     s: Scope,
     others: ColumnRow[],
@@ -248,14 +251,18 @@ export class ColumnsService {
       id,
       lowerId,
     );
+    // Each re-spaced column is moved like any other (new version, a column.moved event): the
+    // dashboard's copy of the board order and webhook subscribers follow, and an If-Match on
+    // its old version no longer matches. The board is locked, so the versions read are current.
     for (const { id: columnId, key: position } of keys) {
-      if (columnId !== id) {
-        await s.em.update(
-          BoardColumnEntity,
-          { workspaceId: s.workspaceId, id: columnId },
-          { position },
-        );
-      }
+      const column = others.find((c) => c.id === columnId);
+      if (!column || column.position === position) continue;
+      await updateVersioned(s.em, BoardColumnEntity, column.id, column.version, undefined, {
+        position,
+      });
+      s.record(ColumnEvents.moved, column.id, {
+        position: { from: column.position, to: position },
+      });
     }
     return keys.find((k) => k.id === id)!.key;
   }

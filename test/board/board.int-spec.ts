@@ -249,6 +249,61 @@ describeOnPostgres('board on the real PostgreSQL: races, audit, storage', () => 
       expect((await auditEvents(team.workspaceId, 'column.rebalanced')).length).toBeGreaterThan(0);
     });
 
+    it('re-spaces the board’s columns when keys would grow too long, each one moved on the record', async () => {
+      const { team, token, boardId, columns } = await setup();
+      const positions = async () =>
+        new Map(
+          (
+            await db.query('SELECT id, position, version FROM board_columns WHERE board_id = $1', [
+              boardId,
+            ])
+          ).rows.map((r: { id: string; position: string; version: number }) => [r.id, r]),
+        );
+      // Always the last column right after the first: the worst case for key growth.
+      const expected = [...columns];
+      let before = await positions();
+      let rebalanced: Awaited<ReturnType<typeof auditEvents>> = [];
+      for (let i = 0; i < 400 && rebalanced.length === 0; i++) {
+        before = await positions();
+        const last = expected[expected.length - 1];
+        const res = await api.post(
+          `/v1/columns/${last}/move`,
+          { afterColumnId: expected[0] },
+          { token },
+        );
+        expect(res.status).toBe(200);
+        expected.splice(expected.length - 1, 1);
+        expected.splice(1, 0, last);
+        const moved = await auditEvents(team.workspaceId, 'column.moved');
+        rebalanced = moved.slice(i + 1);
+      }
+      // A re-spacing happened (the other columns' events are recorded before the moved one's).
+      expect(rebalanced.length).toBeGreaterThan(0);
+      const listed = await api.get(`/v1/boards/${boardId}/columns`, { token });
+      expect(listed.body.data.map((c: { id: string }) => c.id)).toEqual(expected);
+      const after = await positions();
+      const { rows } = await db.query(
+        'SELECT max(length(position)) AS len FROM board_columns WHERE board_id = $1',
+        [boardId],
+      );
+      expect(rows[0].len).toBeLessThanOrEqual(50);
+      // Every column whose key changed, the moved one aside, has its own event and a new version.
+      const moved = expected[1];
+      const respaced = [...after.keys()].filter(
+        (id) => id !== moved && after.get(id)!.position !== before.get(id)!.position,
+      );
+      expect(respaced.length).toBeGreaterThan(0);
+      const events = await auditEvents(team.workspaceId, 'column.moved');
+      for (const id of respaced) {
+        const event = events.filter((e) => e.entity_id === id).at(-1)!;
+        expect(event.changes.position).toEqual({
+          from: before.get(id)!.position,
+          to: after.get(id)!.position,
+        });
+        expect(after.get(id)!.version).toBe(before.get(id)!.version + 1);
+      }
+    });
+
     async function idOf(boardId: string, title: string): Promise<string> {
       return (
         await db.query('SELECT id FROM cards WHERE board_id = $1 AND title = $2', [boardId, title])
