@@ -14,9 +14,12 @@ export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /**
  * The Node flags `npm start` runs the app with (package.json's start script is
  * `node <flags> dist/src/main.js`), so that the benches and the CI smoke run measure and run it as
- * deployed (see README, Operations: memory).
+ * deployed (see README, Operations: memory). `BENCH_APP_NODE_FLAGS` replaces them.
  */
 export const APP_NODE_FLAGS = (() => {
+  // An A/B of the flags themselves: BENCH_APP_NODE_FLAGS replaces them (empty: none).
+  const override = process.env.BENCH_APP_NODE_FLAGS;
+  if (override !== undefined) return override.split(' ').filter(Boolean);
   const start = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start;
   const shape = /^node((?: --\S+)*) dist\/src\/main\.js$/.exec(start);
   if (!shape)
