@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import {
   Inject,
   Injectable,
-  SetMetadata,
   type CallHandler,
   type ExecutionContext,
   type NestInterceptor,
@@ -22,21 +21,14 @@ import { CommonProblems } from './problem.js';
 import { callerScope, RequestContext } from './request-context.js';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
-export const SKIP_IDEMPOTENCY = 'workdeck:skip-idempotency';
-
-/**
- * The route ignores Idempotency-Key: its response carries credentials (tokens, secrets), which
- * are never stored in plain text, so there is nothing safe to replay. Retrying such a request
- * runs it again (login logs in again; a second API token can be revoked).
- */
-export const SkipIdempotency = () => SetMetadata(SKIP_IDEMPOTENCY, true);
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
 const MAX_KEY_LENGTH = 255;
 const HOUR_MS = 3_600_000;
 
 /**
  * `Idempotency-Key` on POST and PATCH (DESIGN §3), bound to those routes by `@Route` unless
- * they are marked `@SkipIdempotency()`. The handler runs inside a transaction that
+ * they declare `idempotent: false` (a response carrying credentials: tokens, secrets, never
+ * stored in plain text, so there is nothing safe to replay; retrying runs it again). The handler runs inside a transaction that
  * first takes a per-(caller, key) advisory lock (busy: 409, in flight) and looks for a stored
  * response (same request: replayed; different request: 422). A new response is stored in that
  * same transaction, so the effect and its record commit or vanish together. Errors are not
@@ -61,7 +53,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const raw = request.headers[IDEMPOTENCY_HEADER];
-    // Bound by `@Route` to the POST and PATCH routes not marked `@SkipIdempotency()` only.
+    // Bound by `@Route` only to the POST and PATCH routes that do not declare `idempotent: false`.
     if (raw === undefined) return next.handle();
     const key = Array.isArray(raw) ? raw[0] : raw;
     if (!key || key.length > MAX_KEY_LENGTH) {

@@ -1,9 +1,9 @@
 import { RequestMethod, type Type } from '@nestjs/common';
-import { METHOD_METADATA } from '@nestjs/common/constants.js';
+import { INTERCEPTORS_METADATA, METHOD_METADATA } from '@nestjs/common/constants.js';
 import { ModulesContainer } from '@nestjs/core';
 import { THROTTLER_SKIP } from '@nestjs/throttler/dist/throttler.constants.js';
 import { IS_PUBLIC } from './auth.decorators.js';
-import { SKIP_IDEMPOTENCY } from './idempotency.interceptor.js';
+import { IdempotencyInterceptor } from './idempotency.interceptor.js';
 
 /**
  * What the server does for one operation, read from the same metadata that drives its
@@ -15,7 +15,7 @@ export interface OperationFacts {
   public: boolean;
   /** Counted by the rate limiter: answers carry `RateLimit-*` and may be 429. */
   throttled: boolean;
-  /** `Idempotency-Key` is honoured (POST/PATCH not marked `@SkipIdempotency()`). */
+  /** `Idempotency-Key` is honoured (the idempotency interceptor is bound to the route). */
   idempotent: boolean;
 }
 
@@ -27,6 +27,15 @@ function flag(key: string, handler: object, controller: object): boolean {
   return Boolean(
     Reflect.getMetadata(key, handler as object) ?? Reflect.getMetadata(key, controller),
   );
+}
+
+/** Whether `interceptor` is bound to the handler or its controller (`@UseInterceptors`). */
+function binds(interceptor: Type<unknown>, handler: object, controller: object): boolean {
+  const bound = (target: object) =>
+    ((Reflect.getMetadata(INTERCEPTORS_METADATA, target) as unknown[] | undefined) ?? []).includes(
+      interceptor,
+    );
+  return bound(handler) || bound(controller);
 }
 
 /** The facts of every route handler of the application's controllers. */
@@ -42,11 +51,10 @@ export function collectOperationFacts(modules: ModulesContainer): Map<string, Op
         if (name === 'constructor' || typeof handler !== 'function') continue;
         const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
         if (method === undefined) continue;
-        const writes = method === RequestMethod.POST || method === RequestMethod.PATCH;
         facts.set(`${controller.name}_${name}`, {
           public: flag(IS_PUBLIC, handler, controller),
           throttled: !flag(`${THROTTLER_SKIP}${THROTTLER_NAME}`, handler, controller),
-          idempotent: writes && !flag(SKIP_IDEMPOTENCY, handler, controller),
+          idempotent: binds(IdempotencyInterceptor, handler, controller),
         });
       }
     }

@@ -13,7 +13,7 @@ import {
 import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiNoContentResponse, ApiOperation, ApiResponse } from '@nestjs/swagger';
 import { Public } from '../common/auth.decorators.js';
-import { IdempotencyInterceptor, SkipIdempotency } from '../common/idempotency.interceptor.js';
+import { IdempotencyInterceptor } from '../common/idempotency.interceptor.js';
 import { ApiAuth, ApiIdempotencyKey, ApiIfMatch, ApiProblems } from '../common/openapi.js';
 import { ApiPage } from '../common/pagination.js';
 import type { Role } from './roles.js';
@@ -92,7 +92,6 @@ export function Route(spec: RouteSpec): MethodDecorator {
   if (spec.problems?.length) decorators.push(ApiProblems(...spec.problems));
   // Bound here, at start-up, only where it applies: a GET or DELETE runs no interceptor at all.
   if (idempotent) decorators.push(ApiIdempotencyKey(), UseInterceptors(IdempotencyInterceptor));
-  if (mutating && !idempotent) decorators.push(SkipIdempotency());
   if (spec.ifMatch) decorators.push(ApiIfMatch());
   if (spec.bodyLimit) decorators.push(RouteConfig({ bodyLimit: spec.bodyLimit }));
   if (spec.public) decorators.push(Public());
