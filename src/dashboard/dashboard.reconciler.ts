@@ -9,6 +9,7 @@ import { TransactionHost } from '../database/transaction-host.js';
 import { MetricsService } from '../kernel/metrics.js';
 import { KERNEL_OPTIONS, type KernelOptions } from '../kernel/outbox-consumers.js';
 import { DASHBOARD_CONSUMER } from './dashboard.consumer.js';
+import { finishByDoneFlag } from './flow.projector.js';
 import { repairRollups } from './flow.rollups.js';
 
 const RECONCILE_INTERVAL_MS = 10 * 60 * 1000;
@@ -185,11 +186,10 @@ export class DashboardReconciler {
               ],
             );
             if (seen.isDone !== col.isDone) {
-              // As the projection applies a done-flag change: the column's cards finished when
-              // they entered it, or are open again. The rollups are recounted from them below.
+              // As the projection applies a done-flag change; the rollups are recounted below.
               await em.query(
-                `UPDATE dashboard_cards SET finished_at = CASE WHEN $3 THEN column_entered_at END
-                  WHERE workspace_id = $1 AND column_id = $2`,
+                `UPDATE dashboard_cards c SET ${finishByDoneFlag('c')}
+                  WHERE c.workspace_id = $1 AND c.column_id = $2`,
                 [workspaceId, col.id, col.isDone],
               );
             }

@@ -18,6 +18,14 @@ interface ColumnInfo {
  * any column but the first (by position). Read from the dashboard's copy of the board's columns
  * as of the entry, so marking or unmarking a column applies to entries from then on.
  */
+/**
+ * The cards of a column whose done flag changed to `$3`: finished when they entered it (done),
+ * or open again. `row` qualifies the card row (`o.`, `c.`): one rule for the projection and the
+ * reconciliation's repair.
+ */
+export const finishByDoneFlag = (row: string): string =>
+  `finished_at = CASE WHEN $3 THEN ${row}.column_entered_at END`;
+
 const STARTS_A_CARD = `CASE
   WHEN EXISTS (SELECT 1 FROM dashboard_columns m
                 WHERE m.workspace_id = c.workspace_id AND m.board_id = c.board_id AND m.in_progress)
@@ -225,7 +233,7 @@ export class FlowProjector {
       await this.updateCards(
         em,
         ws,
-        'finished_at = CASE WHEN $3 THEN o.column_entered_at END',
+        finishByDoneFlag('o'),
         [ws, columnId, done.to === true],
         new Date(e.occurredAt),
       );
