@@ -14,10 +14,10 @@ export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /**
  * The Node flags `npm start` runs the app with (package.json's start script is
  * `node <flags> dist/src/main.js`), so that the benches and the CI smoke run measure and run it as
- * deployed (see README, Operations: memory). `BENCH_APP_NODE_FLAGS` replaces them.
+ * deployed (see README, Operations: memory). `BENCH_APP_NODE_FLAGS` replaces them (empty: none),
+ * for an A/B of the flags themselves.
  */
 export const APP_NODE_FLAGS = (() => {
-  // An A/B of the flags themselves: BENCH_APP_NODE_FLAGS replaces them (empty: none).
   const override = process.env.BENCH_APP_NODE_FLAGS;
   if (override !== undefined) return override.split(' ').filter(Boolean);
   const start = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start;
@@ -99,7 +99,8 @@ export async function api(app, method, path, body, token) {
 /**
  * Spawns `node [...flags, ...nodeArgs] <root>/<entry>` (cwd: root; flags: APP_NODE_FLAGS for the
  * app's entry, none for another) with exactly `env` plus PORT and HOST (a free 127.0.0.1 port),
- * keeps its stdout and stderr, and waits (up to `readyTimeoutMs`) until /health/ready answers 200. Errors name the process by `label` and carry its output.
+ * keeps its stdout and stderr, and waits (up to `readyTimeoutMs`) until /health/ready answers
+ * 200. Errors name the process by `label` and carry its output.
  * Answers { url, pid, output(), stop(signal = 'SIGTERM') }: stop signals the process unless it
  * has already ended (and kills it if it has not exited 15 s later), and resolves once it has
  * exited.
