@@ -125,6 +125,14 @@ export type NewCard = Pick<
   done: boolean;
 };
 
+/** The INSERT of `insertCard`, built once (its RETURNING list comes from CARD_FIELDS). */
+const INSERT_CARD_SQL = `INSERT INTO cards AS t (id, workspace_id, board_id, column_id, position, title, description,
+                             due_at, checklist, created_by, done_first_at, done_last_at,
+                             remind_before)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10,
+             CASE WHEN $11 THEN now() END, CASE WHEN $11 THEN now() END, $12::jsonb)
+     RETURNING ${selectList('t', CARD_FIELDS)}`;
+
 /** Inserts a card and returns it as stored (without labels and assignees, written apart). */
 export async function insertCard(
   s: Scope,
@@ -132,12 +140,7 @@ export async function insertCard(
 ): Promise<Omit<CardRow, 'labelIds' | 'assigneeIds'>> {
   const [row] = await s.prepared<Omit<CardRow, 'labelIds' | 'assigneeIds'>>(
     'insert_card',
-    `INSERT INTO cards AS t (id, workspace_id, board_id, column_id, position, title, description,
-                             due_at, checklist, created_by, done_first_at, done_last_at,
-                             remind_before)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10,
-             CASE WHEN $11 THEN now() END, CASE WHEN $11 THEN now() END, $12::jsonb)
-     RETURNING ${selectList('t', CARD_FIELDS)}`,
+    INSERT_CARD_SQL,
     [
       card.id,
       s.workspaceId,
@@ -243,6 +246,24 @@ export async function keyedCards(s: Scope, ids: string[]): Promise<Map<string, K
 
 type Side = 'next' | 'previous';
 
+/** `neighbour`'s statement for a side, continuing from a card (`from`) or not. */
+function neighbourSql(side: Side, from: boolean): string {
+  const range = from ? `AND (position, id) ${side === 'next' ? '>' : '<'} ($5, $6::uuid)` : '';
+  const dir = side === 'next' ? 'ASC' : 'DESC';
+  return `SELECT id, column_id AS "columnId", board_id AS "boardId", position
+       FROM cards
+      WHERE workspace_id = $1 AND board_id = $2 AND column_id = $3
+        AND ($4::uuid IS NULL OR id <> $4::uuid) ${range}
+      ORDER BY position ${dir}, id ${dir}
+      LIMIT 1`;
+}
+
+/** The four texts of `neighbour`, built once: the same string objects on every call. */
+const NEIGHBOUR_SQL = {
+  next: { from: neighbourSql('next', true), start: neighbourSql('next', false) },
+  previous: { from: neighbourSql('previous', true), start: neighbourSql('previous', false) },
+} as const;
+
 /**
  * The card immediately after (`next`) or before (`previous`) `from` in a column, or the first
  * (`next` from null) or last (`previous` from null) one, ignoring `excludeId` (the card being
@@ -256,20 +277,10 @@ export async function neighbour(
   excludeId: string | null,
 ): Promise<KeyedCard | null> {
   const params: unknown[] = [s.workspaceId, column.boardId, column.id, excludeId];
-  let range = '';
-  if (from) {
-    params.push(from.position, from.id);
-    range = `AND (position, id) ${side === 'next' ? '>' : '<'} ($5, $6::uuid)`;
-  }
-  const dir = side === 'next' ? 'ASC' : 'DESC';
+  if (from) params.push(from.position, from.id);
   const [row] = await s.prepared<KeyedCard>(
     'card_neighbour',
-    `SELECT id, column_id AS "columnId", board_id AS "boardId", position
-       FROM cards
-      WHERE workspace_id = $1 AND board_id = $2 AND column_id = $3
-        AND ($4::uuid IS NULL OR id <> $4::uuid) ${range}
-      ORDER BY position ${dir}, id ${dir}
-      LIMIT 1`,
+    from ? NEIGHBOUR_SQL[side].from : NEIGHBOUR_SQL[side].start,
     params,
   );
   return row ?? null;
@@ -357,19 +368,74 @@ export async function listCardPage(
   // the rows and PostgreSQL would never pick it over custom plans (planning every execution).
   const take = limit + 1;
   if (!Number.isInteger(take) || take < 2) throw new Error(`listCardPage: bad limit ${limit}`);
+  // Parameters in the order cardPageSql numbers them.
   const params: unknown[] = [s.workspaceId, filter.boardId];
-  const p = (value: unknown): string => {
-    params.push(value);
-    return `$${params.length}`;
-  };
-  const outer: string[] = [];
-  const inner: string[] = [filter.archived ? 'c.archived_at IS NOT NULL' : 'c.archived_at IS NULL'];
-  if (filter.columnId) outer.push(`col.id = ${p(filter.columnId)}::uuid`);
+  if (filter.columnId) params.push(filter.columnId);
   // The keyset checks the cursor (signed, of this list) and pushes its four values; the
-  // continuation is written here, split between the column walk and the per-column read.
-  const first = params.length + 1;
-  if (CardList.after(cursor, params) !== 'TRUE') {
-    const [colPos, colId, pos, id] = [0, 1, 2, 3].map((i) => `$${first + i}`);
+  // continuation is written by cardPageSql, split between the column walk and the per-column read.
+  const after = CardList.after(cursor, params) !== 'TRUE';
+  if (filter.labelId) params.push(filter.labelId);
+  if (filter.assigneeId) params.push(filter.assigneeId);
+  if (filter.dueBefore) params.push(filter.dueBefore);
+  if (filter.dueAfter) params.push(filter.dueAfter);
+  if (filter.q) params.push(containsPattern(filter.q));
+  const sql = cardPageSql({
+    take,
+    archived: filter.archived,
+    columnId: Boolean(filter.columnId),
+    after,
+    labelId: Boolean(filter.labelId),
+    assigneeId: Boolean(filter.assigneeId),
+    dueBefore: Boolean(filter.dueBefore),
+    dueAfter: Boolean(filter.dueAfter),
+    q: Boolean(filter.q),
+  });
+  return s.prepared<CardSummaryRow>('card_page', sql, params);
+}
+
+/** Which parts a card page statement has: its text is a function of these alone. */
+export interface CardPageShape {
+  /** The row limit (`limit + 1`). */
+  take: number;
+  archived: boolean;
+  columnId: boolean;
+  /** Continues after a cursor (four parameters). */
+  after: boolean;
+  labelId: boolean;
+  assigneeId: boolean;
+  dueBefore: boolean;
+  dueAfter: boolean;
+  q: boolean;
+}
+
+const cardPageSqls = new Map<string, string>();
+const MAX_CARD_PAGE_SQLS = 1000;
+
+/**
+ * The text of `listCardPage`'s statement for a shape, built once per shape: the same string
+ * object on every request, so the statement-name look-up hashes it once, not 2.5 KB per request.
+ * Parameters: $1 workspace, $2 board, then, each when present, the column, the cursor's four
+ * values, the label, the assignee, due before, due after and the search pattern.
+ */
+export function cardPageSql(shape: CardPageShape): string {
+  const key = `${shape.take}:${+shape.archived}${+shape.columnId}${+shape.after}${+shape.labelId}${+shape.assigneeId}${+shape.dueBefore}${+shape.dueAfter}${+shape.q}`;
+  let sql = cardPageSqls.get(key);
+  if (sql === undefined) {
+    sql = buildCardPageSql(shape);
+    if (cardPageSqls.size >= MAX_CARD_PAGE_SQLS) cardPageSqls.clear();
+    cardPageSqls.set(key, sql);
+  }
+  return sql;
+}
+
+function buildCardPageSql(shape: CardPageShape): string {
+  let last = 2;
+  const next = (): string => `$${++last}`;
+  const outer: string[] = [];
+  const inner: string[] = [shape.archived ? 'c.archived_at IS NOT NULL' : 'c.archived_at IS NULL'];
+  if (shape.columnId) outer.push(`col.id = ${next()}::uuid`);
+  if (shape.after) {
+    const [colPos, colId, pos, id] = [next(), next(), next(), next()];
     outer.push(`(col.position, col.id) >= (${colPos}::text, ${colId}::uuid)`);
     // Inside the cursor's column continue after (position, id); later columns from the start.
     inner.push(
@@ -377,23 +443,23 @@ export async function listCardPage(
                              CASE WHEN col.id = ${colId}::uuid THEN ${id}::uuid ELSE '${NIL_UUID}'::uuid END)`,
     );
   }
-  if (filter.labelId) {
+  if (shape.labelId) {
     inner.push(`EXISTS (SELECT 1 FROM card_labels cl
        WHERE cl.workspace_id = $1 AND cl.board_id = $2 AND cl.card_id = c.id
-         AND cl.label_id = ${p(filter.labelId)}::uuid)`);
+         AND cl.label_id = ${next()}::uuid)`);
   }
-  if (filter.assigneeId) {
+  if (shape.assigneeId) {
     inner.push(`EXISTS (SELECT 1 FROM card_assignees ca
        WHERE ca.workspace_id = $1 AND ca.board_id = $2 AND ca.card_id = c.id
-         AND ca.user_id = ${p(filter.assigneeId)}::uuid)`);
+         AND ca.user_id = ${next()}::uuid)`);
   }
-  if (filter.dueBefore) inner.push(`c.due_at < ${p(filter.dueBefore)}`);
-  if (filter.dueAfter) inner.push(`c.due_at >= ${p(filter.dueAfter)}`);
-  if (filter.q) {
-    const q = p(containsPattern(filter.q));
+  if (shape.dueBefore) inner.push(`c.due_at < ${next()}`);
+  if (shape.dueAfter) inner.push(`c.due_at >= ${next()}`);
+  if (shape.q) {
+    const q = next();
     inner.push(`(c.title ILIKE ${q} OR c.description ILIKE ${q})`);
   }
-  const sql = `
+  return `
     SELECT page.*, ${cardSets('$1', '$2', 'page.id')}
       FROM (
         SELECT col.position AS "columnPosition", ${CARD_SUMMARY_SCALARS},
@@ -407,15 +473,14 @@ export async function listCardPage(
              WHERE c.workspace_id = $1 AND c.board_id = $2 AND c.column_id = col.id
                AND ${inner.join('\n               AND ')}
              ORDER BY c.position, c.id
-             LIMIT ${take}
+             LIMIT ${shape.take}
           ) c
          WHERE col.workspace_id = $1 AND col.board_id = $2
            ${outer.map((o) => `AND ${o}`).join('\n           ')}
          ORDER BY col.position, col.id, c.position, c.id
-         LIMIT ${take}
+         LIMIT ${shape.take}
       ) page
      ORDER BY page."columnPosition", page."columnId", page.position, page.id`;
-  return s.prepared<CardSummaryRow>('card_page', sql, params);
 }
 
 /** A column of the board view with its first cards (`limit + 1` of them, for `CardList.page`). */
