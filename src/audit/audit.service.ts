@@ -37,13 +37,13 @@ export interface DeclaredEventInput extends AuditEventBase {
   readonly entityType: string;
 }
 
-/** The input for a declared event: its name and entity type come from the catalogue only. */
-export const declaredEvent = (event: EventType, input: AuditEventBase): DeclaredEventInput => ({
-  ...input,
-  event,
-  action: event.action,
-  entityType: event.entityType,
-});
+/**
+ * The input for a declared event: its name and entity type come from the catalogue only.
+ * (`Object.assign`, not `{ ...input, event, ... }`: Node 20's slow path for a spread followed by
+ * more properties, see README, Benchmarks, "Object spreads".)
+ */
+export const declaredEvent = (event: EventType, input: AuditEventBase): DeclaredEventInput =>
+  Object.assign({}, input, { event, action: event.action, entityType: event.entityType });
 
 /**
  * @deprecated An event named by strings. Only src/board still records these until its move

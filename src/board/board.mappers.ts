@@ -34,7 +34,11 @@ export const toColumnResponse = (c: ColumnRow): ColumnResponseDto => ({
   updatedAt: c.updatedAt.toISOString(),
 });
 
-const cardResponseFields = (c: Omit<CardRow, 'description' | 'checklist'>) => ({
+/**
+ * One object literal, in the documented field order. Not a spread of the shared fields plus three
+ * more: on Node 20 that took V8's slow path, 7 µs a card (README, Benchmarks, "Object spreads").
+ */
+export const toCardResponse = (c: CardRow): CardResponseDto => ({
   id: c.id,
   boardId: c.boardId,
   columnId: c.columnId,
@@ -52,10 +56,6 @@ const cardResponseFields = (c: Omit<CardRow, 'description' | 'checklist'>) => ({
   version: c.version,
   createdAt: c.createdAt.toISOString(),
   updatedAt: c.updatedAt.toISOString(),
-});
-
-export const toCardResponse = (c: CardRow): CardResponseDto => ({
-  ...cardResponseFields(c),
   remindBefore: c.remindBefore,
   description: c.description,
   checklist: c.checklist.map((item) => ({ text: item.text, done: item.done })),

@@ -152,7 +152,7 @@ export class CardsService {
         done: column.isDone,
       });
       await this.writeSets(s, { boardId, cardId: id }, labelIds, assigneeIds, [], []);
-      const card: CardRow = { ...inserted, labelIds, assigneeIds };
+      const card: CardRow = Object.assign({}, inserted, { labelIds, assigneeIds });
       s.record(CardEvents.created, card.id, diffChanges(null, card, CARD_EVENT_FIELDS));
       return toCardResponse(card);
     });
@@ -198,8 +198,7 @@ export class CardsService {
   ): Promise<CardResponseDto> {
     return this.uow.write(actor, Cards.ref(cardId), 'member', async (s) => {
       const card = onWritableBoard(s.row);
-      const next: CardRow = {
-        ...card,
+      const next: CardRow = Object.assign({}, card, {
         title: dto.title ?? card.title,
         description: dto.description ?? card.description,
         labelIds: dto.labelIds ? sortedIds(dto.labelIds) : card.labelIds,
@@ -208,7 +207,7 @@ export class CardsService {
           dto.dueAt === undefined ? card.dueAt : dto.dueAt === null ? null : new Date(dto.dueAt),
         remindBefore: dto.remindBefore ?? card.remindBefore,
         checklist: checklistOf(dto.checklist) ?? card.checklist,
-      };
+      });
       const changes = diffChanges(card, next, EDITABLE_FIELDS);
       if (changes.dueAt || changes.remindBefore) Object.assign(changes, dueChanges(card, next));
       if (Object.keys(changes).length === 0) {
