@@ -43,7 +43,11 @@ export interface DeclaredEventInput extends AuditEventBase {
  * more properties, see README, Benchmarks, "Object spreads".)
  */
 export const declaredEvent = (event: EventType, input: AuditEventBase): DeclaredEventInput =>
-  Object.assign({}, input, { event, action: event.action, entityType: event.entityType });
+  Object.assign({}, input, {
+    event,
+    action: event.action,
+    entityType: event.entityType,
+  } satisfies Partial<DeclaredEventInput>);
 
 /**
  * @deprecated An event named by strings. Only src/board still records these until its move

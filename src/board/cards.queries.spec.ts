@@ -3,6 +3,7 @@ import {
   CardList,
   cardPageSql,
   listCardPage,
+  neighbour,
   type CardListFilter,
   type CardSummaryRow,
 } from './cards.queries.js';
@@ -55,17 +56,19 @@ describe('listCardPage statement', () => {
     for (let mask = 0; mask < 1 << OPTIONAL.length; mask++) {
       for (const archived of [false, true]) {
         const on = (name: string) => (mask & (1 << OPTIONAL.indexOf(name))) !== 0;
+        // An absent filter is left out, or (every other pass) sent empty: both mean "none".
+        const none = archived ? '' : undefined;
         const filter: CardListFilter = {
           boardId: BOARD,
           archived,
-          ...(on('columnId') ? { columnId: COLUMN } : {}),
-          ...(on('labelId') ? { labelId: LABEL } : {}),
-          ...(on('assigneeId') ? { assigneeId: ASSIGNEE } : {}),
+          columnId: on('columnId') ? COLUMN : none,
+          labelId: on('labelId') ? LABEL : none,
+          assigneeId: on('assigneeId') ? ASSIGNEE : none,
           ...(on('dueBefore') ? { dueBefore: DUE_BEFORE } : {}),
           ...(on('dueAfter') ? { dueAfter: DUE_AFTER } : {}),
-          ...(on('q') ? { q: '50%_off' } : {}),
+          q: on('q') ? '50%_off' : none,
         };
-        const { sql, params } = await sent(filter, on('cursor') ? cursor : undefined);
+        const { sql, params } = await sent(filter, on('cursor') ? cursor : none);
 
         // Every parameter is used, and no placeholder points past them.
         const used = new Set([...sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
@@ -84,11 +87,18 @@ describe('listCardPage statement', () => {
         expect(paramAfter(sql, params, 'c.title ILIKE')).toBe(
           on('q') ? '%50\\%\\_off%' : undefined,
         );
-        expect(paramAfter(sql, params, '(col.position, col.id) >= (')).toBe(
-          on('cursor') ? CURSOR_ROW.columnPosition : undefined,
-        );
-        expect(paramAfter(sql, params, 'THEN')).toBe(
-          on('cursor') ? CURSOR_ROW.position : undefined,
+        // The cursor's four values, each where its key is compared: the column walk starts at
+        // the cursor's column, which continues after its card; later columns from their start.
+        const walk = /\(col\.position, col\.id\) >= \(\$(\d+)::text, \$(\d+)::uuid\)/.exec(sql);
+        const within =
+          /CASE WHEN col\.id = \$(\d+)::uuid THEN \$(\d+)::text ELSE '' END,\s+CASE WHEN col\.id = \$(\d+)::uuid THEN \$(\d+)::uuid ELSE/.exec(
+            sql,
+          );
+        const values = (m: RegExpExecArray | null) => m?.slice(1).map((n) => params[Number(n) - 1]);
+        const { columnPosition, columnId, position, id } = CURSOR_ROW;
+        expect(values(walk)).toEqual(on('cursor') ? [columnPosition, columnId] : undefined);
+        expect(values(within)).toEqual(
+          on('cursor') ? [columnId, position, columnId, id] : undefined,
         );
         expect(sql).toContain(archived ? 'c.archived_at IS NOT NULL' : 'c.archived_at IS NULL');
       }
@@ -121,5 +131,41 @@ describe('listCardPage statement', () => {
     };
     expect(cardPageSql({ ...shape })).toBe(cardPageSql(shape));
     expect(cardPageSql({ ...shape, q: false })).not.toEqual(cardPageSql(shape));
+  });
+});
+
+describe('neighbour statement', () => {
+  it('reads the next card forwards and the previous one backwards, from a card or an end', async () => {
+    const column = { boardId: BOARD, id: COLUMN };
+    const from = { position: 'a5', id: CURSOR_ROW.id };
+    const cases = [
+      { side: 'next', from, op: '>', dir: 'ASC' },
+      { side: 'next', from: null, op: null, dir: 'ASC' },
+      { side: 'previous', from, op: '<', dir: 'DESC' },
+      { side: 'previous', from: null, op: null, dir: 'DESC' },
+    ] as const;
+    const texts = new Set<string>();
+    for (const c of cases) {
+      const calls: Array<{ sql: string; params: unknown[] }> = [];
+      const scope = {
+        workspaceId: WORKSPACE,
+        prepared: (_name: string, sql: string, params: unknown[]) => {
+          calls.push({ sql, params });
+          return Promise.resolve([]);
+        },
+      } as unknown as WorkspaceScope<unknown>;
+      expect(await neighbour(scope, column, c.side, c.from, 'excluded')).toBeNull();
+      const [{ sql, params }] = calls;
+      texts.add(sql);
+      expect(sql).toContain(`ORDER BY position ${c.dir}, id ${c.dir}`);
+      if (c.op) {
+        expect(sql).toContain(`AND (position, id) ${c.op} ($5, $6::uuid)`);
+        expect(params).toEqual([WORKSPACE, BOARD, COLUMN, 'excluded', 'a5', CURSOR_ROW.id]);
+      } else {
+        expect(sql).not.toContain('(position, id)');
+        expect(params).toEqual([WORKSPACE, BOARD, COLUMN, 'excluded']);
+      }
+    }
+    expect(texts.size).toBe(4);
   });
 });

@@ -105,7 +105,7 @@ export async function moveCardRow(
     columnEnteredAt: entering ? txNow : card.columnEnteredAt,
     doneFirstAt: done ? (card.doneFirstAt ?? txNow) : card.doneFirstAt,
     doneLastAt: done ? txNow : card.doneLastAt,
-  });
+  } satisfies Partial<CardRow>);
 }
 
 export type NewCard = Pick<

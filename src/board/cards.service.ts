@@ -152,7 +152,10 @@ export class CardsService {
         done: column.isDone,
       });
       await this.writeSets(s, { boardId, cardId: id }, labelIds, assigneeIds, [], []);
-      const card: CardRow = Object.assign({}, inserted, { labelIds, assigneeIds });
+      const card: CardRow = Object.assign({}, inserted, {
+        labelIds,
+        assigneeIds,
+      } satisfies Partial<CardRow>);
       s.record(CardEvents.created, card.id, diffChanges(null, card, CARD_EVENT_FIELDS));
       return toCardResponse(card);
     });
@@ -207,7 +210,7 @@ export class CardsService {
           dto.dueAt === undefined ? card.dueAt : dto.dueAt === null ? null : new Date(dto.dueAt),
         remindBefore: dto.remindBefore ?? card.remindBefore,
         checklist: checklistOf(dto.checklist) ?? card.checklist,
-      });
+      } satisfies Partial<CardRow>);
       const changes = diffChanges(card, next, EDITABLE_FIELDS);
       if (changes.dueAt || changes.remindBefore) Object.assign(changes, dueChanges(card, next));
       if (Object.keys(changes).length === 0) {
