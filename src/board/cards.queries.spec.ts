@@ -24,8 +24,8 @@ const DUE_AFTER = new Date('2026-11-01T00:00:00Z');
 
 const OPTIONAL = ['columnId', 'cursor', 'labelId', 'assigneeId', 'dueBefore', 'dueAfter', 'q'];
 
-/** The statement and parameters `listCardPage` sends, through a scope that only records. */
-async function sent(filter: CardListFilter, cursor: string | undefined, limit = 50) {
+/** A scope of WORKSPACE that only records the prepared statements sent through it (no rows). */
+function recordingScope() {
   const calls: Array<{ sql: string; params: unknown[] }> = [];
   const scope = {
     workspaceId: WORKSPACE,
@@ -34,6 +34,12 @@ async function sent(filter: CardListFilter, cursor: string | undefined, limit = 
       return Promise.resolve([]);
     },
   } as unknown as WorkspaceScope<unknown>;
+  return { scope, calls };
+}
+
+/** The statement and parameters `listCardPage` sends. */
+async function sent(filter: CardListFilter, cursor: string | undefined, limit = 50) {
+  const { scope, calls } = recordingScope();
   await listCardPage(scope, filter, cursor, limit);
   expect(calls).toHaveLength(1);
   return calls[0];
@@ -146,15 +152,9 @@ describe('neighbour statement', () => {
     ] as const;
     const texts = new Set<string>();
     for (const c of cases) {
-      const calls: Array<{ sql: string; params: unknown[] }> = [];
-      const scope = {
-        workspaceId: WORKSPACE,
-        prepared: (_name: string, sql: string, params: unknown[]) => {
-          calls.push({ sql, params });
-          return Promise.resolve([]);
-        },
-      } as unknown as WorkspaceScope<unknown>;
+      const { scope, calls } = recordingScope();
       expect(await neighbour(scope, column, c.side, c.from, 'excluded')).toBeNull();
+      expect(calls).toHaveLength(1);
       const [{ sql, params }] = calls;
       texts.add(sql);
       expect(sql).toContain(`ORDER BY position ${c.dir}, id ${c.dir}`);

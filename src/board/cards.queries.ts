@@ -368,28 +368,29 @@ export async function listCardPage(
   // the rows and PostgreSQL would never pick it over custom plans (planning every execution).
   const take = limit + 1;
   if (!Number.isInteger(take) || take < 2) throw new Error(`listCardPage: bad limit ${limit}`);
-  // Parameters in the order cardPageSql numbers them.
-  const params: unknown[] = [s.workspaceId, filter.boardId];
-  if (filter.columnId) params.push(filter.columnId);
-  // The keyset checks the cursor (signed, of this list) and pushes its four values; the
-  // continuation is written by cardPageSql, split between the column walk and the per-column read.
-  const after = CardList.after(cursor, params) !== 'TRUE';
-  if (filter.labelId) params.push(filter.labelId);
-  if (filter.assigneeId) params.push(filter.assigneeId);
-  if (filter.dueBefore) params.push(filter.dueBefore);
-  if (filter.dueAfter) params.push(filter.dueAfter);
-  if (filter.q) params.push(containsPattern(filter.q));
-  const sql = cardPageSql({
+  // Which filters apply is decided once, in the shape; the parameters follow in its order.
+  const shape: CardPageShape = {
     take,
     archived: filter.archived,
     columnId: Boolean(filter.columnId),
-    after,
+    after: false,
     labelId: Boolean(filter.labelId),
     assigneeId: Boolean(filter.assigneeId),
     dueBefore: Boolean(filter.dueBefore),
     dueAfter: Boolean(filter.dueAfter),
     q: Boolean(filter.q),
-  });
+  };
+  const params: unknown[] = [s.workspaceId, filter.boardId];
+  if (shape.columnId) params.push(filter.columnId);
+  // The keyset checks the cursor (signed, of this list) and pushes its four values; the
+  // continuation is written by cardPageSql, split between the column walk and the per-column read.
+  shape.after = CardList.after(cursor, params) !== 'TRUE';
+  if (shape.labelId) params.push(filter.labelId);
+  if (shape.assigneeId) params.push(filter.assigneeId);
+  if (shape.dueBefore) params.push(filter.dueBefore);
+  if (shape.dueAfter) params.push(filter.dueAfter);
+  if (shape.q) params.push(containsPattern(filter.q!));
+  const sql = cardPageSql(shape);
   return s.prepared<CardSummaryRow>('card_page', sql, params);
 }
 
