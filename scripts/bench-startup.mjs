@@ -2,10 +2,11 @@
 // npm run bench:startup: what a newcomer meets on `npm start` with the embedded database.
 //
 // Starts the built app (dist/src/main.js with npm start's Node flags, no DATABASE_URL: PGlite)
-// BENCH_STARTUP_RUNS times on a FRESH temporary DATA_DIR, then as many times on the data directory the first run left
-// behind (an existing one), and prints per run: milliseconds from spawn to the first 200 of
-// /health/ready, the resident memory (RSS) at that moment and its peak (VmHWM) so far, read from
-// /proc. Each app is stopped with SIGTERM; the temporary directories are removed.
+// BENCH_STARTUP_RUNS times on a FRESH temporary DATA_DIR, then as many times on the data
+// directory the first run left behind (an existing one), and prints per run: milliseconds from
+// spawn to the first 200 of /health/ready, the resident memory (RSS) at that moment and its peak
+// (VmHWM) so far, read from /proc. Each app is stopped with SIGTERM; the temporary directories
+// are removed.
 // It also prints the CPU seconds the app (and initdb's child process) used until ready: on a
 // busy machine the wall time swings with the load, the work much less.
 // Knobs: BENCH_STARTUP_RUNS (default 3), BENCH_STARTUP_SETTLE_MS (default 2000: RSS is also read

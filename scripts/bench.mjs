@@ -3,7 +3,8 @@
 //
 //   1. creates a fresh database on DATABASE_URL's server (default postgres://root@127.0.0.1:5432/postgres)
 //      and applies the migrations (scripts/migrations.mjs run, which also builds dist/);
-//   2. starts the built app (dist/src/main.js, as npm start runs it) on a free port, LOG_LEVEL=warn, rate limits off;
+//   2. starts the built app (dist/src/main.js, as npm start runs it) on a free port,
+//      LOG_LEVEL=warn, rate limits off;
 //   3. registers a user and a workspace through the API (a real login token), then seeds by SQL:
 //      more members, a board with 5 columns, 10 labels and BENCH_CARDS (100k) cards with valid
 //      fractional-indexing keys (generated here with the same library), labels and assignees;

@@ -28,11 +28,11 @@ const HOUR_MS = 3_600_000;
 /**
  * `Idempotency-Key` on POST and PATCH (DESIGN §3), bound to those routes by `@Route` unless
  * they declare `idempotent: false` (a response carrying credentials: tokens, secrets, never
- * stored in plain text, so there is nothing safe to replay; retrying runs it again). The handler runs inside a transaction that
- * first takes a per-(caller, key) advisory lock (busy: 409, in flight) and looks for a stored
- * response (same request: replayed; different request: 422). A new response is stored in that
- * same transaction, so the effect and its record commit or vanish together. Errors are not
- * stored: nothing happened, and a retry may succeed.
+ * stored in plain text, so there is nothing safe to replay; retrying runs it again). The
+ * handler runs inside a transaction that first takes a per-(caller, key) advisory lock (busy:
+ * 409, in flight) and looks for a stored response (same request: replayed; different request:
+ * 422). A new response is stored in that same transaction, so the effect and its record commit
+ * or vanish together. Errors are not stored: nothing happened, and a retry may succeed.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {

@@ -13,12 +13,6 @@ interface ColumnInfo {
 }
 
 /**
- * Whether entering column `c` starts a card: on a board with columns marked "in progress",
- * entering one of them or the done column (a card that skipped them); on a board without, entering
- * any column but the first (by position). Read from the dashboard's copy of the board's columns
- * as of the entry, so marking or unmarking a column applies to entries from then on.
- */
-/**
  * The cards of a column whose done flag changed to `$3`: finished when they entered it (done),
  * or open again. `row` qualifies the card row (`o.`, `c.`): one rule for the projection and the
  * reconciliation's repair.
@@ -26,6 +20,12 @@ interface ColumnInfo {
 export const finishByDoneFlag = (row: string): string =>
   `finished_at = CASE WHEN $3 THEN ${row}.column_entered_at END`;
 
+/**
+ * Whether entering column `c` starts a card: on a board with columns marked "in progress",
+ * entering one of them or the done column (a card that skipped them); on a board without, entering
+ * any column but the first (by position). Read from the dashboard's copy of the board's columns
+ * as of the entry, so marking or unmarking a column applies to entries from then on.
+ */
 const STARTS_A_CARD = `CASE
   WHEN EXISTS (SELECT 1 FROM dashboard_columns m
                 WHERE m.workspace_id = c.workspace_id AND m.board_id = c.board_id AND m.in_progress)
